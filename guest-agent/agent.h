@@ -1,0 +1,154 @@
+/* The agent core: one connection to the host, the commands and file transfers
+ * it runs, and the single-threaded poll loop that drives them.
+ *
+ * Files: loop.c (poll loop, port I/O), session.c (handshake, frame dispatch,
+ * connect/disconnect), cmd.c (command table and I/O), exec.c (starting a
+ * command), files.c (file transfers), telemetry.c (heartbeats, samples). */
+#pragma once
+
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "outq.h"
+#include "proto-msg.h"
+#include "proto.h"
+
+#define VGL_AGENT_MAX_CMDS  64
+#define VGL_AGENT_MAX_XFERS 16
+#define VGL_AGENT_OUT_SOFT  (256u * 1024u)  /* bulk output stops here */
+#define VGL_AGENT_OUT_HARD  (1024u * 1024u) /* control frames may go up to here */
+#define VGL_AGENT_ERR_LIMIT                                                                        \
+        (VGL_AGENT_OUT_SOFT + 128u * 1024u)   /* ERROR replies beyond: dropped                     \
+                                               */
+#define VGL_AGENT_TEL_LIMIT   (16u * 1024u)   /* telemetry queue; beyond: dropped and counted */
+#define VGL_AGENT_STDIN_MAX   (1024u * 1024u) /* per-command stdin backlog */
+#define VGL_AGENT_PUT_MAX     (1024ull * 1024 * 1024)
+#define VGL_AGENT_DEFAULT_MS  1000u
+#define VGL_AGENT_MIN_MS      10u
+#define VGL_AGENT_MAX_SAMPLES 16u
+
+struct vgl_cmd;
+struct vgl_xfer;
+struct vgl_decoder;
+
+struct vgl_agent_config {
+        int port_fd;           /* the open port; the agent owns it from vgl_agent_new on */
+        bool reconnect;        /* a virtio port: EOF/HUP means "host away", not "done" */
+        bool init_mode;        /* the agent is the VM's init: SHUTDOWN powers off */
+        const char *proc_root; /* "/proc" */
+};
+
+enum vgl_session_state {
+        VGL_SESSION_DOWN,       /* no host connected */
+        VGL_SESSION_HELLO_SENT, /* waiting for HELLO_ACK */
+        VGL_SESSION_READY,      /* requests accepted, heartbeats flowing */
+        VGL_SESSION_MISMATCH,   /* versions incompatible: requests refused */
+};
+
+struct vgl_agent {
+        struct vgl_agent_config cfg;
+        int port_fd;
+        int sig_fd;
+        bool connected;
+        enum vgl_session_state state;
+        bool mismatch_sent;
+        struct vgl_decoder *dec;
+        struct vgl_outq out; /* control replies and command/file output, never dropped */
+        struct vgl_outq tel; /* heartbeats and telemetry, dropped when full */
+        uint32_t heartbeat_ms, sample_ms;
+        uint64_t next_heartbeat_ms, next_sample_ms, next_reconnect_ms;
+        uint64_t hb_seq, tel_sent, tel_dropped, decode_errors, errors_dropped;
+        struct vgl_resource_sample samples[VGL_AGENT_MAX_SAMPLES];
+        uint32_t n_samples;
+        struct vgl_cmd *cmds[VGL_AGENT_MAX_CMDS];
+        struct vgl_xfer *xfers[VGL_AGENT_MAX_XFERS];
+        bool quit;
+        bool shutdown_requested, shutdown_reboot;
+};
+
+/* ---- the poll set, rebuilt every iteration ---- */
+
+enum vgl_poll_tag {
+        VGL_POLL_PORT,
+        VGL_POLL_SIGNAL,
+        VGL_POLL_CMD_STDOUT,
+        VGL_POLL_CMD_STDERR,
+        VGL_POLL_CMD_STDIN,
+        VGL_POLL_CMD_STATUS,
+};
+#define VGL_POLL_MAX (8 + 4 * VGL_AGENT_MAX_CMDS)
+struct vgl_pollset {
+        struct pollfd fds[VGL_POLL_MAX];
+        void *obj[VGL_POLL_MAX];
+        enum vgl_poll_tag tag[VGL_POLL_MAX];
+        nfds_t n;
+        uint64_t deadline_ms; /* earliest timer; UINT64_MAX = none */
+};
+void vgl_pollset_add(struct vgl_pollset *ps, int fd, short events, enum vgl_poll_tag tag,
+                     void *obj);
+void vgl_pollset_deadline(struct vgl_pollset *ps, uint64_t at_ms);
+
+/* CLOCK_MONOTONIC and CLOCK_BOOTTIME in milliseconds. */
+uint64_t vgl_now_ms(void);
+uint64_t vgl_boottime_ms(void);
+
+/* ---- loop.c ---- */
+
+/* Creates the agent for an open port (ownership of cfg->port_fd moves in). */
+int vgl_agent_new(const struct vgl_agent_config *cfg, struct vgl_agent **ret);
+/* Frees; kills running commands, removes partial uploads. Accepts NULL, returns NULL. */
+struct vgl_agent *vgl_agent_free(struct vgl_agent *a);
+/* Runs until the host goes away (non-reconnecting port) or SHUTDOWN/SIGTERM.
+ * Returns 0, or a negative errno on a fatal error. */
+int vgl_agent_run(struct vgl_agent *a);
+
+/* ---- session.c ---- */
+
+/* The host connected: fresh decoder, HELLO first in the queue. */
+int vgl_session_connect(struct vgl_agent *a);
+/* The host went away: drop what only it could use, keep the workload running. */
+void vgl_session_disconnect(struct vgl_agent *a);
+/* Feeds bytes read from the port to the decoder and dispatches frames. */
+int vgl_session_feed(struct vgl_agent *a, const void *data, size_t len);
+/* Queues an ERROR reply; dropped (and counted) when the queue is too full. */
+void vgl_session_error(struct vgl_agent *a, uint32_t stream, const char *code, uint8_t ref_type,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* True if `stream` is used by a command or a transfer. */
+bool vgl_session_stream_busy(const struct vgl_agent *a, uint32_t stream);
+
+/* ---- cmd.c ---- */
+
+void vgl_cmds_on_exec(struct vgl_agent *a, const struct vgl_frame *f);
+void vgl_cmds_on_stdin(struct vgl_agent *a, const struct vgl_frame *f);
+void vgl_cmds_on_signal(struct vgl_agent *a, const struct vgl_frame *f);
+struct vgl_cmd *vgl_cmds_find(const struct vgl_agent *a, uint32_t stream);
+void vgl_cmds_poll_add(struct vgl_agent *a, struct vgl_pollset *ps);
+void vgl_cmds_handle(struct vgl_agent *a, enum vgl_poll_tag tag, struct vgl_cmd *c, short revents);
+/* Collects exit statuses (all children, orphans too) after SIGCHLD. */
+void vgl_cmds_reap(struct vgl_agent *a);
+/* Timeouts, lingering pipes, EXEC_EXIT of finished commands. */
+void vgl_cmds_tick(struct vgl_agent *a, uint64_t now_ms);
+unsigned vgl_cmds_running(const struct vgl_agent *a);
+/* SIGKILLs every command's process group and forgets them. */
+void vgl_cmds_kill_all(struct vgl_agent *a);
+
+/* ---- files.c ---- */
+
+void vgl_files_on_put(struct vgl_agent *a, const struct vgl_frame *f);
+void vgl_files_on_get(struct vgl_agent *a, const struct vgl_frame *f);
+void vgl_files_on_data(struct vgl_agent *a, const struct vgl_frame *f);
+struct vgl_xfer *vgl_files_find(const struct vgl_agent *a, uint32_t stream);
+/* Streams file data of GET transfers while the output queue has room; sets a
+ * zero deadline in ps when more is ready. */
+void vgl_files_pump(struct vgl_agent *a, struct vgl_pollset *ps);
+/* Ends every transfer; uploads in progress are removed. */
+void vgl_files_abort_all(struct vgl_agent *a);
+
+/* ---- telemetry.c ---- */
+
+/* Takes samples and queues heartbeats when due; adds the next deadline to ps. */
+void vgl_telemetry_tick(struct vgl_agent *a, uint64_t now_ms, struct vgl_pollset *ps);
+/* Restarts the timers (after HELLO_ACK). */
+void vgl_telemetry_start(struct vgl_agent *a, uint64_t now_ms);
