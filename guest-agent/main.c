@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "agent.h"
 #include "vigil-config.h"
 #include "cleanup.h"
@@ -22,7 +24,7 @@
 #include "log.h"
 #include "port.h"
 
-#define PORT_WAIT_MS 200
+#define PORT_WAIT_MS 20 /* short: this wait is on the boot-to-hello path */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct options {
@@ -177,6 +179,9 @@ int main(int argc, char **argv)
         o.init = o.init || getpid() == 1;
         ensure_stdio();
         signal(SIGPIPE, SIG_IGN);
+        /* json-c seeds its default string hash from /dev/urandom, which blocks
+         * early in a guest with no entropy yet; a fixed hash needs none. */
+        json_global_set_string_hash(JSON_C_STR_HASH_PERLLIKE);
         vgl_log_open(false);
         if (o.init)
                 init_setup(&o);

@@ -146,8 +146,12 @@ static void render_head(struct xml_out *o, const struct vgl_domain_spec *s)
         out_element(o, "    ", "initrd", s->initrd);
         out_element(o, "    ", "cmdline", s->cmdline);
         out_printf(o, "  </os>\n  <features><acpi/></features>\n");
-        if (strcmp(s->type, "kvm") == 0)
-                out_printf(o, "  <cpu mode='host-passthrough'/>\n");
+        /* Under TCG the default qemu64 model has no RDRAND, so the guest's
+         * random pool initialises only after seconds of boot (anything
+         * calling getrandom() waits for it); "maximum" gives TCG's full
+         * feature set, RDRAND included. */
+        out_printf(o, "  <cpu mode='%s'/>\n",
+                   strcmp(s->type, "kvm") == 0 ? "host-passthrough" : "maximum");
         out_printf(o, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n"
                       "  <on_crash>destroy</on_crash>\n");
 }

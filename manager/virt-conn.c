@@ -89,13 +89,16 @@ const char *vgl_virt_domain_type(void)
 
 void vgl_virt_domain_discard(virDomainPtr dom)
 {
+        bool persistent;
+
         if (!dom)
                 return;
+        /* Asked before destroying: a transient domain is gone afterwards. */
+        persistent = virDomainIsPersistent(dom) == 1;
         if (virDomainIsActive(dom) == 1)
                 virDomainDestroy(dom);
         /* Not every driver knows the NVRAM flag; fall back to a plain undefine. */
-        if (virDomainIsPersistent(dom) == 1 &&
-            virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
+        if (persistent && virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_NVRAM) < 0)
                 virDomainUndefine(dom);
         virResetLastError();
 }

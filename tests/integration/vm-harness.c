@@ -151,6 +151,10 @@ static void on_raw_event(virStreamPtr st, int events, void *opaque)
                         vm->hello = true;
                         vm->t_hello_ns = vm_now_ns();
                 }
+                if (vm->raw_bytes < sizeof(vm->raw_head) - 1) {
+                        size_t k = sizeof(vm->raw_head) - 1 - (size_t)vm->raw_bytes;
+                        memcpy(vm->raw_head + vm->raw_bytes, buf, (size_t)n < k ? (size_t)n : k);
+                }
                 vm->raw_bytes += (uint64_t)n;
                 pthread_cond_broadcast(&vm->cond);
                 pthread_mutex_unlock(&vm->lock);
@@ -218,6 +222,10 @@ int vm_init(struct vm *vm, struct vgl_error *err)
         int r;
 
         memset(vm, 0, sizeof(*vm));
+        /* libvirt's in-process driver logs warnings (e.g. "tainted:
+         * high-privileges" for QEMU running as root) to stderr; keep errors only
+         * unless the caller asked for more. Read once, at libvirt's init. */
+        setenv("LIBVIRT_LOG_OUTPUTS", "4:stderr", 0);
         pthread_mutex_init(&vm->lock, NULL);
         pthread_cond_init(&vm->cond, NULL);
         snprintf(vm->state_dir, sizeof(vm->state_dir), "%s/vigil-vm-XXXXXX",
@@ -238,6 +246,7 @@ static void reset_state(struct vm *vm)
         vm->hello = vm->closed = false;
         vm->heartbeats = vm->samples = vm->protocol_errors = 0;
         vm->raw_bytes = 0;
+        memset(vm->raw_head, 0, sizeof(vm->raw_head));
         pthread_mutex_unlock(&vm->lock);
 }
 

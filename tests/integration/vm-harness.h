@@ -38,6 +38,7 @@ struct vm {
         char last_protocol_error[VGL_ERROR_MSG_MAX];
         bool closed;
         uint64_t raw_bytes;
+        char raw_head[128]; /* first bytes received in raw mode, NUL-terminated */
 };
 
 struct vm_exec_result {

@@ -1,0 +1,160 @@
+/* Loading and validating the set of tier templates. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "policy.h"
+
+/* Reads a whole file of at most max bytes into a new NUL-terminated buffer. */
+static int read_bounded(const char *path, size_t max, char **ret, size_t *ret_len,
+                        struct vgl_error *err)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return vgl_error_set(err, errno, "%s: %s", path, strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return vgl_error_set(err, EINVAL, "%s: not a regular file", path);
+        if ((uint64_t)st.st_size > max)
+                return vgl_error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+        _cleanup_free_ char *buf = malloc(max + 1);
+        if (!buf)
+                return vgl_error_set(err, ENOMEM, "%s: out of memory", path);
+        size_t len = 0;
+        for (;;) {
+                ssize_t n = read(fd, buf + len, max + 1 - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return vgl_error_set(err, errno, "%s: %s", path, strerror(errno));
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len > max)
+                        return vgl_error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
+        }
+        buf[len] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+        size_t a = strlen(s), b = strlen(suffix);
+        return a > b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int cmp_tier_posture(const void *a, const void *b)
+{
+        const struct vgl_tier *x = a, *y = b;
+        return (int)x->posture - (int)y->posture;
+}
+
+/* Trust ranges must tile [0, 1]: sorted by posture (least restrictive first)
+ * each tier's min_trust is the next one's max_trust. */
+static int validate_ranges(const struct vgl_policy *p, struct vgl_error *err)
+{
+        const struct vgl_tier *t = p->tiers;
+        if (t[0].max_trust != 1.0)
+                return vgl_error_set(err, EINVAL, "tier '%s' (least restrictive) must reach max_trust 1.0",
+                                     t[0].name);
+        for (size_t i = 0; i + 1 < p->n_tiers; i++)
+                if (t[i].min_trust != t[i + 1].max_trust)
+                        return vgl_error_set(err, EINVAL,
+                                             "trust ranges of tiers '%s' and '%s' must meet "
+                                             "(%.3g vs %.3g): no gap, no overlap",
+                                             t[i].name, t[i + 1].name, t[i].min_trust,
+                                             t[i + 1].max_trust);
+        if (t[p->n_tiers - 1].min_trust != 0.0)
+                return vgl_error_set(err, EINVAL, "tier '%s' (most restrictive) must start at min_trust 0",
+                                     t[p->n_tiers - 1].name);
+        return 0;
+}
+
+int vgl_policy_validate(struct vgl_policy *p, struct vgl_error *err)
+{
+        if (p->n_tiers == 0)
+                return vgl_error_set(err, ENOENT, "no tier templates");
+        qsort(p->tiers, p->n_tiers, sizeof(p->tiers[0]), cmp_tier_posture);
+        for (size_t i = 0; i < p->n_tiers; i++)
+                for (size_t j = i + 1; j < p->n_tiers; j++) {
+                        if (strcmp(p->tiers[i].name, p->tiers[j].name) == 0)
+                                return vgl_error_set(err, EINVAL, "two tiers are named '%s'",
+                                                     p->tiers[i].name);
+                        if (p->tiers[i].posture == p->tiers[j].posture)
+                                return vgl_error_set(err, EINVAL,
+                                                     "tiers '%s' and '%s' have the same posture",
+                                                     p->tiers[i].name, p->tiers[j].name);
+                }
+        return validate_ranges(p, err);
+}
+
+static int load_one(const char *dir, const char *name, struct vgl_policy *p, struct vgl_error *err)
+{
+        char path[4096];
+        if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+                return vgl_error_set(err, ENAMETOOLONG, "%s/%s: path too long", dir, name);
+        if (p->n_tiers >= VGL_TIER_MAX)
+                return vgl_error_set(err, E2BIG, "%s: more than %d tier files", dir, VGL_TIER_MAX);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = read_bounded(path, VGL_TIER_FILE_MAX, &text, &len, err);
+        if (r < 0)
+                return r;
+        r = vgl_tier_parse(path, text, len, &p->tiers[p->n_tiers], err);
+        if (r < 0)
+                return r;
+        p->n_tiers++;
+        return 0;
+}
+
+int vgl_policy_load(const char *dir, struct vgl_policy *ret, struct vgl_error *err)
+{
+        char tiers_dir[4096];
+        if (snprintf(tiers_dir, sizeof(tiers_dir), "%s/tiers", dir) >= (int)sizeof(tiers_dir))
+                return vgl_error_set(err, ENAMETOOLONG, "%s: path too long", dir);
+        DIR *d = opendir(tiers_dir);
+        if (!d)
+                return vgl_error_set(err, errno, "%s: %s", tiers_dir, strerror(errno));
+        _cleanup_free_ struct vgl_policy *p = calloc(1, sizeof(*p));
+        int r = p ? 0 : vgl_error_set(err, ENOMEM, "out of memory");
+        for (struct dirent *de; r >= 0 && (de = readdir(d));)
+                if (de->d_name[0] != '.' && has_suffix(de->d_name, ".json"))
+                        r = load_one(tiers_dir, de->d_name, p, err);
+        closedir(d);
+        if (r < 0)
+                return r;
+        struct vgl_error e = { 0 };
+        r = vgl_policy_validate(p, &e);
+        if (r < 0)
+                return vgl_error_set(err, -r, "%s: %s", tiers_dir, e.msg);
+        *ret = *p;
+        return 0;
+}
+
+const struct vgl_tier *vgl_policy_tier_for_trust(const struct vgl_policy *p, double level)
+{
+        if (!(level >= 0.0 && level <= 1.0))
+                return NULL;
+        for (size_t i = 0; i < p->n_tiers; i++) {
+                const struct vgl_tier *t = &p->tiers[i];
+                if (level >= t->min_trust && (level < t->max_trust || t->max_trust == 1.0))
+                        return t;
+        }
+        return NULL;
+}
+
+const struct vgl_tier *vgl_policy_find_tier(const struct vgl_policy *p, const char *name)
+{
+        for (size_t i = 0; i < p->n_tiers; i++)
+                if (strcmp(p->tiers[i].name, name) == 0)
+                        return &p->tiers[i];
+        return NULL;
+}
