@@ -7,7 +7,7 @@
 
 void vgl_buf_init(struct vgl_buf *b, size_t limit)
 {
-        *b = (struct vgl_buf){ .limit = limit ? limit : SIZE_MAX };
+        *b = (struct vgl_buf){.limit = limit ? limit : SIZE_MAX};
 }
 
 void vgl_buf_free(struct vgl_buf *b)

@@ -32,8 +32,8 @@ static inline void fclosep(FILE **f)
                 fclose(*f);
 }
 
-#define _cleanup_free_  _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_free_   _cleanup_(freep)
+#define _cleanup_close_  _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Declares void NAMEp(TYPE **) calling FUNC on a non-NULL pointer. */
@@ -41,7 +41,7 @@ static inline void fclosep(FILE **f)
         static inline void func##p(type *p)                                                        \
         {                                                                                          \
                 if (*p)                                                                            \
-                        func(*p);                                                          \
+                        func(*p);                                                                  \
         }
 
 #define TAKE_PTR(p)                                                                                \

@@ -12,8 +12,8 @@
 #define VGL_ERROR_MSG_MAX 256
 
 struct vgl_error {
-        int code;                      /* positive errno value */
-        char msg[VGL_ERROR_MSG_MAX];   /* NUL-terminated, may be truncated */
+        int code;                    /* positive errno value */
+        char msg[VGL_ERROR_MSG_MAX]; /* NUL-terminated, may be truncated */
 };
 
 /* Fills *e (if non-NULL) with code and a printf-style message; returns -code

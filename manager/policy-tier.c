@@ -10,9 +10,9 @@
 #include "proto-msg.h"
 
 static const char *const tier_fields[] = {
-        "name",   "posture",           "description", "min_trust", "max_trust", "image",
-        "vcpus",  "memory_mib",        "cpu_quota_percent",        "network",   "pool",
-        "ttl_s",  NULL,
+        "name",  "posture", "description", "min_trust",         "max_trust",
+        "image", "vcpus",   "memory_mib",  "cpu_quota_percent", "network",
+        "pool",  "ttl_s",   NULL,
 };
 
 static int check_known_fields(struct json_object *o, const char *const *known, const char *where,
@@ -52,14 +52,14 @@ static int get_pair(struct json_object *o, const char *name, const char *first, 
         if (!json_object_object_get_ex(o, name, &v) || !json_object_is_type(v, json_type_object))
                 return vgl_error_set(err, EINVAL, "field '%s' must be {\"%s\": N, \"max\": M}",
                                      name, first);
-        const char *const pair_fields[] = { first, "max", NULL };
+        const char *const pair_fields[] = {first, "max", NULL};
         char where[64];
         snprintf(where, sizeof(where), "%s.", name);
         int r = check_known_fields(v, pair_fields, where, err);
         if (r < 0)
                 return r;
         uint64_t cur = 0, max = 0;
-        struct vgl_error e = { 0 };
+        struct vgl_error e = {0};
         r = vgl_json_get_u64(v, first, true, limit, &cur, &e);
         if (r >= 0)
                 r = vgl_json_get_u64(v, "max", true, limit, &max, &e);
@@ -67,8 +67,8 @@ static int get_pair(struct json_object *o, const char *name, const char *first, 
                 return vgl_error_set(err, EINVAL, "%s: %s", name, e.msg);
         if (cur < min || cur > max)
                 return vgl_error_set(err, EINVAL,
-                                     "field '%s': need %llu <= %s <= max, got %llu and %llu",
-                                     name, (unsigned long long)min, first, (unsigned long long)cur,
+                                     "field '%s': need %llu <= %s <= max, got %llu and %llu", name,
+                                     (unsigned long long)min, first, (unsigned long long)cur,
                                      (unsigned long long)max);
         *ret_cur = cur;
         *ret_max = max;
@@ -95,15 +95,17 @@ static int parse_names(struct json_object *o, struct vgl_tier *t, struct vgl_err
         if (r >= 0)
                 r = get_name(o, "posture", posture, err);
         if (r >= 0 && vgl_posture_from_name(posture, &t->posture) < 0)
-                r = vgl_error_set(err, EINVAL,
-                                  "field 'posture': unknown value '%s' (low, medium, high, paranoid)",
-                                  posture);
+                r = vgl_error_set(
+                        err, EINVAL,
+                        "field 'posture': unknown value '%s' (low, medium, high, paranoid)",
+                        posture);
         if (r >= 0)
                 r = get_name(o, "network", network, err);
         if (r >= 0 && vgl_network_mode_from_name(network, &t->network) < 0)
-                r = vgl_error_set(err, EINVAL,
-                                  "field 'network': unknown value '%s' (open, allowlist, declared, none)",
-                                  network);
+                r = vgl_error_set(
+                        err, EINVAL,
+                        "field 'network': unknown value '%s' (open, allowlist, declared, none)",
+                        network);
         return r < 0 ? r : 0;
 }
 
@@ -112,10 +114,11 @@ static int parse_limits(struct json_object *o, struct vgl_tier *t, struct vgl_er
         uint64_t vc = 0, vm = 0, q = 0, pool = 0;
         int r = get_pair(o, "vcpus", "current", 1, 64, &vc, &vm, err);
         if (r >= 0)
-                r = get_pair(o, "memory_mib", "current", 64, 1024 * 1024, &t->memory_mib, &t->max_memory_mib,
-                             err);
+                r = get_pair(o, "memory_mib", "current", 64, 1024 * 1024, &t->memory_mib,
+                             &t->max_memory_mib, err);
         if (r >= 0)
-                r = get_pair(o, "ttl_s", "default", 1, 366 * 86400, &t->ttl_default_s, &t->ttl_max_s, err);
+                r = get_pair(o, "ttl_s", "default", 1, 366 * 86400, &t->ttl_default_s,
+                             &t->ttl_max_s, err);
         if (r >= 0)
                 r = vgl_json_get_u64(o, "cpu_quota_percent", true, 100, &q, err);
         if (r >= 0 && q == 0)
@@ -133,7 +136,7 @@ static int parse_limits(struct json_object *o, struct vgl_tier *t, struct vgl_er
 
 static int parse_object(struct json_object *o, struct vgl_tier *ret, struct vgl_error *err)
 {
-        struct vgl_tier t = { 0 };
+        struct vgl_tier t = {0};
         int r = check_known_fields(o, tier_fields, "", err);
         if (r >= 0)
                 r = parse_names(o, &t, err);
@@ -172,7 +175,7 @@ int vgl_tier_parse(const char *path, const char *text, size_t len, struct vgl_ti
                                      o ? "trailing bytes" : json_tokener_error_desc(jerr));
         if (!json_object_is_type(o, json_type_object))
                 return vgl_error_set(err, EINVAL, "%s: must be a JSON object", path);
-        struct vgl_error e = { 0 };
+        struct vgl_error e = {0};
         int r = parse_object(o, ret, &e);
         if (r < 0)
                 return vgl_error_set(err, -r, "%s: %s", path, e.msg);

@@ -63,7 +63,8 @@ static int validate_ranges(const struct vgl_policy *p, struct vgl_error *err)
 {
         const struct vgl_tier *t = p->tiers;
         if (t[0].max_trust != 1.0)
-                return vgl_error_set(err, EINVAL, "tier '%s' (least restrictive) must reach max_trust 1.0",
+                return vgl_error_set(err, EINVAL,
+                                     "tier '%s' (least restrictive) must reach max_trust 1.0",
                                      t[0].name);
         for (size_t i = 0; i + 1 < p->n_tiers; i++)
                 if (t[i].min_trust != t[i + 1].max_trust)
@@ -73,7 +74,8 @@ static int validate_ranges(const struct vgl_policy *p, struct vgl_error *err)
                                              t[i].name, t[i + 1].name, t[i].min_trust,
                                              t[i + 1].max_trust);
         if (t[p->n_tiers - 1].min_trust != 0.0)
-                return vgl_error_set(err, EINVAL, "tier '%s' (most restrictive) must start at min_trust 0",
+                return vgl_error_set(err, EINVAL,
+                                     "tier '%s' (most restrictive) must start at min_trust 0",
                                      t[p->n_tiers - 1].name);
         return 0;
 }
@@ -131,7 +133,7 @@ int vgl_policy_load(const char *dir, struct vgl_policy *ret, struct vgl_error *e
         closedir(d);
         if (r < 0)
                 return r;
-        struct vgl_error e = { 0 };
+        struct vgl_error e = {0};
         r = vgl_policy_validate(p, &e);
         if (r < 0)
                 return vgl_error_set(err, -r, "%s: %s", tiers_dir, e.msg);

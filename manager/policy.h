@@ -12,9 +12,9 @@
 
 #include "error.h"
 
-#define VGL_TIER_MAX       16
-#define VGL_TIER_NAME_MAX  32
-#define VGL_TIER_FILE_MAX  (64u * 1024u)
+#define VGL_TIER_MAX      16
+#define VGL_TIER_NAME_MAX 32
+#define VGL_TIER_FILE_MAX (64u * 1024u)
 
 /* Ordered from least to most restrictive. */
 enum vgl_posture {
@@ -38,12 +38,12 @@ struct vgl_tier {
         enum vgl_posture posture;
         double min_trust; /* serves desired levels in [min_trust, max_trust) (1.0 inclusive) */
         double max_trust;
-        char image[64];   /* image name; "microvm" is the built microVM */
+        char image[64]; /* image name; "microvm" is the built microVM */
         unsigned vcpus, max_vcpus;
         uint64_t memory_mib, max_memory_mib;
         unsigned cpu_quota_percent; /* 1..100 of each vCPU */
         enum vgl_network_mode network;
-        unsigned pool;              /* warm-pool target */
+        unsigned pool; /* warm-pool target */
         uint64_t ttl_default_s, ttl_max_s;
 };
 

@@ -77,6 +77,13 @@ static void test_render_escapes(void **state)
         assert_null(strstr(xml, "<disk"));
         assert_null(strstr(xml, "<interface"));
         assert_null(strstr(xml, "host-passthrough"));
+        assert_non_null(strstr(xml, "name='rdrand'")); /* TCG: entropy at boot */
+        free(xml);
+        xml = NULL;
+        s.type = "kvm";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), 0);
+        assert_non_null(strstr(xml, "<domain type='kvm'>"));
+        assert_non_null(strstr(xml, "<cpu mode='host-passthrough'/>"));
 }
 
 static void test_define_roundtrip(void **state)

@@ -30,10 +30,10 @@ static void test_shipped_policies(void **state)
         char dir[4096];
         snprintf(dir, sizeof(dir), "%s/policies", root);
         struct vgl_policy p;
-        struct vgl_error e = { 0 };
+        struct vgl_error e = {0};
         assert_int_equal(vgl_policy_load(dir, &p, &e), 0);
         assert_int_equal(p.n_tiers, 4);
-        const char *order[] = { "low", "medium", "high", "paranoid" };
+        const char *order[] = {"low", "medium", "high", "paranoid"};
         for (size_t i = 0; i < 4; i++)
                 assert_string_equal(p.tiers[i].name, order[i]);
         assert_string_equal(vgl_policy_tier_for_trust(&p, 1.0)->name, "low");
@@ -51,7 +51,7 @@ static void test_shipped_policies(void **state)
 static void test_good_tier(void **state)
 {
         struct vgl_tier t;
-        struct vgl_error e = { 0 };
+        struct vgl_error e = {0};
         assert_int_equal(parse(GOOD_TIER, &t, &e), 0);
         assert_int_equal(t.posture, VGL_POSTURE_MEDIUM);
         assert_int_equal(t.max_vcpus, 2);
@@ -65,34 +65,34 @@ static void test_bad_tiers(void **state)
         static const struct {
                 const char *text, *mention;
         } cases[] = {
-                { "", "not valid JSON" },
-                { "[]", "JSON object" },
-                { "{\"name\":\"t\"} x", "JSON" },
-                { "{\"name\":\"t\",\"vcpu\":1}", "unknown field 'vcpu'" },
-                { "{\"name\":7}", "name" },
-                { "{\"name\":\"t\",\"posture\":\"lax\",\"image\":\"m\"}", "posture" },
-                { "{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"x\"}",
-                  "network" },
-                { "{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
-                  "\"min_trust\":0.5,\"max_trust\":2}",
-                  "max_trust" },
-                { "{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
-                  "\"min_trust\":0.5,\"max_trust\":0.5}",
-                  "below" },
-                { "{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
-                  "\"min_trust\":0,\"max_trust\":1,\"vcpus\":{\"current\":3,\"max\":2}}",
-                  "vcpus" },
-                { "{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
-                  "\"min_trust\":0,\"max_trust\":1,\"vcpus\":{\"current\":1,\"max\":2,\"x\":1}}",
-                  "vcpus.x" },
-                { "{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
-                  "\"min_trust\":0,\"max_trust\":1,\"vcpus\":{\"current\":1,\"max\":2},"
-                  "\"memory_mib\":{\"current\":16,\"max\":32}}",
-                  "memory_mib" },
+                {"", "not valid JSON"},
+                {"[]", "JSON object"},
+                {"{\"name\":\"t\"} x", "JSON"},
+                {"{\"name\":\"t\",\"vcpu\":1}", "unknown field 'vcpu'"},
+                {"{\"name\":7}", "name"},
+                {"{\"name\":\"t\",\"posture\":\"lax\",\"image\":\"m\"}", "posture"},
+                {"{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"x\"}",
+                 "network"},
+                {"{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
+                 "\"min_trust\":0.5,\"max_trust\":2}",
+                 "max_trust"},
+                {"{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
+                 "\"min_trust\":0.5,\"max_trust\":0.5}",
+                 "below"},
+                {"{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
+                 "\"min_trust\":0,\"max_trust\":1,\"vcpus\":{\"current\":3,\"max\":2}}",
+                 "vcpus"},
+                {"{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
+                 "\"min_trust\":0,\"max_trust\":1,\"vcpus\":{\"current\":1,\"max\":2,\"x\":1}}",
+                 "vcpus.x"},
+                {"{\"name\":\"t\",\"posture\":\"low\",\"image\":\"m\",\"network\":\"open\","
+                 "\"min_trust\":0,\"max_trust\":1,\"vcpus\":{\"current\":1,\"max\":2},"
+                 "\"memory_mib\":{\"current\":16,\"max\":32}}",
+                 "memory_mib"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 struct vgl_tier t;
-                struct vgl_error e = { 0 };
+                struct vgl_error e = {0};
                 int r = parse(cases[i].text, &t, &e);
                 if (r >= 0 || !strstr(e.msg, "x.json") || !strstr(e.msg, cases[i].mention))
                         fail_msg("case %zu: r=%d msg '%s' should mention '%s'", i, r, e.msg,
@@ -106,15 +106,15 @@ static void test_bad_tiers(void **state)
 
 static struct vgl_tier tier(const char *name, enum vgl_posture p, double lo, double hi)
 {
-        struct vgl_tier t = { .posture = p, .min_trust = lo, .max_trust = hi };
+        struct vgl_tier t = {.posture = p, .min_trust = lo, .max_trust = hi};
         snprintf(t.name, sizeof(t.name), "%s", name);
         return t;
 }
 
 static void test_set_validation(void **state)
 {
-        struct vgl_policy p = { .n_tiers = 2 };
-        struct vgl_error e = { 0 };
+        struct vgl_policy p = {.n_tiers = 2};
+        struct vgl_error e = {0};
         p.tiers[0] = tier("a", VGL_POSTURE_HIGH, 0.0, 0.5);
         p.tiers[1] = tier("b", VGL_POSTURE_LOW, 0.5, 1.0);
         assert_int_equal(vgl_policy_validate(&p, &e), 0);
@@ -142,7 +142,7 @@ static void test_set_validation(void **state)
 static void test_missing_dir(void **state)
 {
         struct vgl_policy p;
-        struct vgl_error e = { 0 };
+        struct vgl_error e = {0};
         assert_int_equal(vgl_policy_load("/nonexistent-vigil", &p, &e), -ENOENT);
         assert_non_null(strstr(e.msg, "/nonexistent-vigil/tiers"));
 }
