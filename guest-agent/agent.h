@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "events.h"
 #include "outq.h"
 #include "proto-msg.h"
+#include "proto-policy.h"
 #include "proto.h"
 
 #define VGL_AGENT_MAX_CMDS  64
@@ -22,7 +24,7 @@
 #define VGL_AGENT_ERR_LIMIT                                                                        \
         (VGL_AGENT_OUT_SOFT + 128u * 1024u)   /* ERROR replies beyond: dropped                     \
                                                */
-#define VGL_AGENT_TEL_LIMIT   (16u * 1024u)   /* telemetry queue; beyond: dropped and counted */
+#define VGL_AGENT_TEL_LIMIT   (256u * 1024u)  /* telemetry queue; beyond: dropped and counted */
 #define VGL_AGENT_STDIN_MAX   (1024u * 1024u) /* per-command stdin backlog */
 #define VGL_AGENT_PUT_MAX     (1024ull * 1024 * 1024)
 #define VGL_AGENT_DEFAULT_MS  1000u
@@ -34,10 +36,11 @@ struct vgl_xfer;
 struct vgl_decoder;
 
 struct vgl_agent_config {
-        int port_fd;           /* the open port; the agent owns it from vgl_agent_new on */
-        bool reconnect;        /* a virtio port: EOF/HUP means "host away", not "done" */
-        bool init_mode;        /* the agent is the VM's init: SHUTDOWN powers off */
-        const char *proc_root; /* "/proc" */
+        int port_fd;             /* the open port; the agent owns it from vgl_agent_new on */
+        bool reconnect;          /* a virtio port: EOF/HUP means "host away", not "done" */
+        bool init_mode;          /* the agent is the VM's init: SHUTDOWN powers off */
+        const char *proc_root;   /* "/proc" */
+        const char *cgroup_root; /* "/sys/fs/cgroup" */
 };
 
 enum vgl_session_state {
@@ -66,6 +69,13 @@ struct vgl_agent {
         struct vgl_xfer *xfers[VGL_AGENT_MAX_XFERS];
         bool quit;
         bool shutdown_requested, shutdown_reboot;
+        struct vgl_policy *policy; /* the permission set in force; never NULL */
+        bool have_policy;          /* the host pushed one */
+        bool cgroup2;              /* per-command cgroups possible */
+        const char *cgroup_why;    /* why not, when !cgroup2 */
+        bool seccomp_ok;           /* seccomp user notification available */
+        struct vgl_ev_stage ev[VGL_EV_TYPES];
+        uint64_t ev_sample_seq, tel_sampled_out;
 };
 
 /* ---- the poll set, rebuilt every iteration ---- */
@@ -77,8 +87,9 @@ enum vgl_poll_tag {
         VGL_POLL_CMD_STDERR,
         VGL_POLL_CMD_STDIN,
         VGL_POLL_CMD_STATUS,
+        VGL_POLL_CMD_NOTIFY,
 };
-#define VGL_POLL_MAX (8 + 4 * VGL_AGENT_MAX_CMDS)
+#define VGL_POLL_MAX (8 + 5 * VGL_AGENT_MAX_CMDS)
 struct vgl_pollset {
         struct pollfd fds[VGL_POLL_MAX];
         void *obj[VGL_POLL_MAX];
@@ -145,6 +156,26 @@ struct vgl_xfer *vgl_files_find(const struct vgl_agent *a, uint32_t stream);
 void vgl_files_pump(struct vgl_agent *a, struct vgl_pollset *ps);
 /* Ends every transfer; uploads in progress are removed. */
 void vgl_files_abort_all(struct vgl_agent *a);
+
+/* ---- supcmd.c: supervision of one command ---- */
+struct vgl_exec_opts;
+struct vgl_cgroup;
+/* Start options from the permission set in force (and a cgroup when possible). */
+void vgl_supcmd_opts(struct vgl_agent *a, uint32_t id, struct vgl_exec_opts *o,
+                     struct vgl_cgroup *cg);
+/* The listener to poll, or a short deadline while it is not attached yet. */
+void vgl_supcmd_poll_add(struct vgl_agent *a, struct vgl_cmd *c, struct vgl_pollset *ps);
+/* Attaches the listener once the child has loaded its filter. */
+void vgl_supcmd_tick(struct vgl_agent *a, struct vgl_cmd *c, uint64_t now_ms);
+/* Queues the command's resource usage record (at its end). */
+void vgl_supcmd_usage(struct vgl_agent *a, struct vgl_cmd *c);
+
+/* ---- policy.c ---- */
+
+/* Sets up the open permission set and probes seccomp/cgroup support. */
+int vgl_policy_setup(struct vgl_agent *a);
+/* POLICY from the host: validate, apply (to running commands too), acknowledge. */
+void vgl_policy_on_frame(struct vgl_agent *a, const struct vgl_frame *f);
 
 /* ---- telemetry.c ---- */
 

@@ -67,7 +67,11 @@ void vgl_cmds_on_exec(struct vgl_agent *a, const struct vgl_frame *f)
                 vgl_session_error(a, f->stream, "bad-request", f->type, "%s", err.msg);
                 return;
         }
-        if (vgl_exec_spawn(&req, f->stream, vgl_now_ms(), &c, &err) < 0) {
+        struct vgl_exec_opts opts;
+        struct vgl_cgroup cg;
+        vgl_supcmd_opts(a, f->stream, &opts, &cg);
+        if (vgl_exec_spawn(&req, &opts, f->stream, vgl_now_ms(), &c, &err) < 0) {
+                vgl_cgroup_destroy(&cg);
                 send_failed(a, f->stream, err.msg);
         } else {
                 a->cmds[slot] = c;
@@ -164,6 +168,7 @@ void vgl_cmds_poll_add(struct vgl_agent *a, struct vgl_pollset *ps)
                         vgl_pollset_deadline(ps, c->deadline_ms);
                 if (c->exited)
                         vgl_pollset_deadline(ps, c->linger_ms);
+                vgl_supcmd_poll_add(a, c, ps);
         }
 }
 
@@ -222,6 +227,9 @@ void vgl_cmds_handle(struct vgl_agent *a, enum vgl_poll_tag tag, struct vgl_cmd 
         case VGL_POLL_CMD_STATUS:
                 vgl_cmd_read_status(c);
                 break;
+        case VGL_POLL_CMD_NOTIFY:
+                vgl_sup_handle(a, c);
+                break;
         default:
                 break;
         }
@@ -256,6 +264,7 @@ static void finish(struct vgl_agent *a, unsigned i, uint64_t now_ms)
         vgl_cmd_exit_info(c, now_ms, &x);
         if (vgl_msg_exec_exit_append(&a->out.buf, c->id, &x) < 0)
                 return; /* the hard bound is full: try again next round */
+        vgl_supcmd_usage(a, c);
         vgl_log(LOG_DEBUG, "exec %u: %s %d", c->id, vgl_exit_status_name(x.status), x.code);
         a->cmds[i] = vgl_cmd_free(c);
 }
@@ -279,6 +288,7 @@ void vgl_cmds_tick(struct vgl_agent *a, uint64_t now_ms)
                 struct vgl_cmd *c = a->cmds[i];
                 if (!c)
                         continue;
+                vgl_supcmd_tick(a, c, now_ms);
                 if (!c->exited && c->deadline_ms && now_ms >= c->deadline_ms && !c->timed_out) {
                         c->timed_out = true;
                         killpg(c->pid, SIGKILL);

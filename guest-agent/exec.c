@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,22 +41,38 @@ static int child_stdio(int in_fd, int out_fd, int err_fd)
         return 0;
 }
 
-static int child_creds(const struct vgl_exec_request *req)
+static int child_creds(int64_t uid, int64_t gid)
 {
-        if (req->uid < 0 && req->gid < 0)
+        if (uid < 0 && gid < 0)
                 return 0;
-        gid_t gid = (gid_t)req->gid;
-        if (setgroups(req->gid >= 0 ? 1 : 0, &gid) < 0)
+        gid_t g = (gid_t)gid;
+        if (setgroups(gid >= 0 ? 1 : 0, &g) < 0)
                 return -1;
-        if (req->gid >= 0 && setgid(gid) < 0)
+        if (gid >= 0 && setgid(g) < 0)
                 return -1;
-        if (req->uid >= 0 && setuid((uid_t)req->uid) < 0)
+        if (uid >= 0 && setuid((uid_t)uid) < 0)
                 return -1;
         return 0;
 }
 
-static _Noreturn void child(const struct vgl_exec_request *req, int in_fd, int out_fd, int err_fd,
-                            int status_fd)
+/* Loads the filter; the agent learns the listener's fd number first (it
+ * fetches the fd with pidfd_getfd: after the load every call may wait for it). */
+static void child_supervise(const struct vgl_sup_opts *o, int status_fd)
+{
+        struct status_rec rec = {VGL_STAGE_LISTENER, vgl_sup_next_fd()};
+        if (rec.err < 0 || write(status_fd, &rec, sizeof(rec)) != (ssize_t)sizeof(rec)) {
+                errno = rec.err < 0 ? -rec.err : EIO;
+                child_fail(status_fd, VGL_STAGE_SECCOMP, 126, "seccomp listener");
+        }
+        int fd = vgl_sup_load_filter(o);
+        if (fd != rec.err) {
+                errno = fd < 0 ? -fd : EBADFD;
+                child_fail(status_fd, VGL_STAGE_SECCOMP, 126, "seccomp filter");
+        }
+}
+
+static _Noreturn void child(const struct vgl_exec_request *req, const struct vgl_exec_opts *opts,
+                            int in_fd, int out_fd, int err_fd, int status_fd)
 {
         sigset_t none;
         char what[VGL_MAX_ARG_LEN + 16];
@@ -67,7 +84,10 @@ static _Noreturn void child(const struct vgl_exec_request *req, int in_fd, int o
                 signal(s, SIG_DFL);
         if (setsid() < 0 || child_stdio(in_fd, out_fd, err_fd) < 0)
                 child_fail(status_fd, VGL_STAGE_SETUP, 126, "stdio");
-        if (child_creds(req) < 0)
+        if (opts->cg && (errno = -vgl_cgroup_join(opts->cg)) != 0)
+                child_fail(status_fd, VGL_STAGE_CGROUP, 126, "cgroup");
+        if (child_creds(req->uid >= 0 ? req->uid : opts->uid,
+                        req->gid >= 0 ? req->gid : opts->gid) < 0)
                 child_fail(status_fd, VGL_STAGE_CREDS, 126, "credentials");
         if (chdir(req->cwd ? req->cwd : "/") < 0) {
                 snprintf(what, sizeof(what), "chdir %s", req->cwd ? req->cwd : "/");
@@ -75,6 +95,8 @@ static _Noreturn void child(const struct vgl_exec_request *req, int in_fd, int o
         }
         if (req->env)
                 environ = req->env;
+        if (opts->sup.enabled)
+                child_supervise(&opts->sup, status_fd);
         execvp(req->argv[0], req->argv);
         snprintf(what, sizeof(what), "%s", req->argv[0]);
         child_fail(status_fd, VGL_STAGE_EXEC, errno == ENOENT ? 127 : 126, what);
@@ -96,8 +118,8 @@ static void close_pair(int p[2])
         p[1] = safe_close(p[1]);
 }
 
-int vgl_exec_spawn(const struct vgl_exec_request *req, uint32_t id, uint64_t now_ms,
-                   struct vgl_cmd **ret, struct vgl_error *err)
+int vgl_exec_spawn(const struct vgl_exec_request *req, const struct vgl_exec_opts *opts,
+                   uint32_t id, uint64_t now_ms, struct vgl_cmd **ret, struct vgl_error *err)
 {
         int in[2] = {-1, -1}, out[2] = {-1, -1}, errp[2] = {-1, -1}, st[2] = {-1, -1};
         int r = 0;
@@ -117,7 +139,7 @@ int vgl_exec_spawn(const struct vgl_exec_request *req, uint32_t id, uint64_t now
                 goto fail;
         }
         if (pid == 0)
-                child(req, in[0], out[1], errp[1], st[1]);
+                child(req, opts, in[0], out[1], errp[1], st[1]);
         *c = (struct vgl_cmd){
                 .id = id,
                 .pid = pid,
@@ -128,7 +150,18 @@ int vgl_exec_spawn(const struct vgl_exec_request *req, uint32_t id, uint64_t now
                 .status_fd = st[0],
                 .start_ms = now_ms,
                 .deadline_ms = req->timeout_ms ? now_ms + req->timeout_ms : 0,
+                .supervised = opts->sup.enabled,
+                .listener_num = -1,
+                .listener = -1,
+                .pidfd = opts->sup.enabled ? pidfd_open(pid, 0) : -1,
+                .cg = {.procs_fd = -1},
         };
+        if (opts->cg) {
+                c->cg = *opts->cg;
+                c->cg.procs_fd = safe_close(c->cg.procs_fd);
+        }
+        if (c->pidfd >= 0)
+                fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
         vgl_buf_init(&c->in_buf, 0);
         safe_close(in[0]);
         safe_close(out[1]);
@@ -152,6 +185,9 @@ struct vgl_cmd *vgl_cmd_free(struct vgl_cmd *c)
         safe_close(c->err_fd);
         safe_close(c->in_fd);
         safe_close(c->status_fd);
+        safe_close(c->listener);
+        safe_close(c->pidfd);
+        vgl_cgroup_destroy(&c->cg);
         vgl_buf_free(&c->in_buf);
         free(c);
         return NULL;
@@ -163,6 +199,10 @@ void vgl_cmd_read_status(struct vgl_cmd *c)
         ssize_t n = read(c->status_fd, &rec, sizeof(rec));
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
+        if (n == (ssize_t)sizeof(rec) && rec.stage == VGL_STAGE_LISTENER) {
+                c->listener_num = rec.err;
+                return;
+        }
         if (n == (ssize_t)sizeof(rec) && c->fail_stage == 0) {
                 c->fail_stage = rec.stage;
                 c->fail_errno = rec.err;
@@ -180,6 +220,10 @@ static const char *stage_name(int stage)
                 return "setting uid/gid";
         case VGL_STAGE_CWD:
                 return "changing directory";
+        case VGL_STAGE_CGROUP:
+                return "joining the cgroup";
+        case VGL_STAGE_SECCOMP:
+                return "loading the seccomp filter";
         default:
                 return "exec";
         }

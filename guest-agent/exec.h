@@ -6,15 +6,27 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "cgroup.h"
 #include "error.h"
 #include "proto-msg.h"
+#include "supervise.h"
 
 /* Where in the child a start failed (reported through the status pipe). */
 enum vgl_exec_stage {
-        VGL_STAGE_SETUP = 1, /* fds, session */
-        VGL_STAGE_CREDS,     /* setgroups/setgid/setuid */
-        VGL_STAGE_CWD,       /* chdir */
-        VGL_STAGE_EXEC,      /* execvp: reported as exit 127/126, not "failed" */
+        VGL_STAGE_SETUP = 1,      /* fds, session */
+        VGL_STAGE_CREDS,          /* setgroups/setgid/setuid */
+        VGL_STAGE_CWD,            /* chdir */
+        VGL_STAGE_EXEC,           /* execvp: reported as exit 127/126, not "failed" */
+        VGL_STAGE_CGROUP,         /* joining the command's cgroup */
+        VGL_STAGE_SECCOMP,        /* building/loading the seccomp filter */
+        VGL_STAGE_LISTENER = 100, /* not a failure: err = the listener's fd number */
+};
+
+/* How to start a command beyond what the EXEC request says. */
+struct vgl_exec_opts {
+        struct vgl_sup_opts sup;
+        int64_t uid, gid;      /* used when the request leaves them -1 */
+        struct vgl_cgroup *cg; /* join this cgroup (procs_fd), or NULL */
 };
 
 struct vgl_cmd {
@@ -30,13 +42,18 @@ struct vgl_cmd {
         uint64_t out_bytes, err_bytes;
         int fail_stage, fail_errno; /* from the status pipe; 0 if none */
         char fail_what[64];
+        bool supervised;
+        int listener_num;    /* the child's listener fd number, -1 until told */
+        int listener, pidfd; /* -1 when none */
+        uint64_t attach_deadline_ms;
+        struct vgl_cgroup cg;
 };
 
 /* Starts req as a new session/process group with its stdio on fresh pipes
  * (non-blocking, close-on-exec on the agent's side). stdin is a pipe when
  * req->stdin_pipe, else /dev/null. On success *ret owns the pipes. */
-int vgl_exec_spawn(const struct vgl_exec_request *req, uint32_t id, uint64_t now_ms,
-                   struct vgl_cmd **ret, struct vgl_error *err);
+int vgl_exec_spawn(const struct vgl_exec_request *req, const struct vgl_exec_opts *opts,
+                   uint32_t id, uint64_t now_ms, struct vgl_cmd **ret, struct vgl_error *err);
 
 /* Closes the pipes and frees c (the process is not touched). Accepts NULL, returns NULL. */
 struct vgl_cmd *vgl_cmd_free(struct vgl_cmd *c);

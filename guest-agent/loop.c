@@ -71,8 +71,8 @@ int vgl_agent_new(const struct vgl_agent_config *cfg, struct vgl_agent **ret)
         vgl_outq_init(&a->out, VGL_AGENT_OUT_SOFT, VGL_AGENT_OUT_HARD);
         vgl_outq_init(&a->tel, VGL_AGENT_TEL_LIMIT, VGL_AGENT_TEL_LIMIT);
         a->sig_fd = signals_open();
-        if (a->sig_fd < 0) {
-                int r = a->sig_fd;
+        int r = a->sig_fd < 0 ? a->sig_fd : vgl_policy_setup(a);
+        if (r < 0) {
                 a->port_fd = -1; /* stays the caller's on failure */
                 vgl_agent_free(a);
                 return r;
@@ -92,6 +92,7 @@ struct vgl_agent *vgl_agent_free(struct vgl_agent *a)
         vgl_outq_free(&a->tel);
         safe_close(a->port_fd);
         safe_close(a->sig_fd);
+        free(a->policy);
         free(a);
         return NULL;
 }
@@ -187,6 +188,7 @@ static void work(struct vgl_agent *a, struct vgl_pollset *ps, uint64_t now_ms)
         vgl_cmds_tick(a, now_ms);
         vgl_telemetry_tick(a, now_ms, ps);
         vgl_files_pump(a, ps);
+        vgl_events_flush(a);
         port_flush(a);
 }
 

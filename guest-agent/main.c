@@ -33,6 +33,7 @@ struct options {
         const char *port;
         const char *hostname;
         const char *proc_root;
+        const char *cgroup_root;
 };
 
 static void usage(FILE *f)
@@ -43,21 +44,30 @@ static void usage(FILE *f)
                 "  --port PATH      the virtio-serial port (default: find %s)\n"
                 "  --fd N           use an already-open fd as the channel (tests)\n"
                 "  --hostname NAME  hostname to set as init (default: vigil)\n"
-                "  --proc DIR       where /proc is (default: /proc)\n",
+                "  --proc DIR       where /proc is (default: /proc)\n"
+                "  --cgroup DIR     cgroup v2 root for commands (default: /sys/fs/cgroup)\n",
                 VGL_AGENT_PORT_NAME);
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
         static const struct option longopts[] = {
-                {"init", no_argument, NULL, 'i'},       {"port", required_argument, NULL, 'p'},
-                {"fd", required_argument, NULL, 'f'},   {"hostname", required_argument, NULL, 'n'},
-                {"proc", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},    {},
+                {"init", no_argument, NULL, 'i'},
+                {"port", required_argument, NULL, 'p'},
+                {"fd", required_argument, NULL, 'f'},
+                {"hostname", required_argument, NULL, 'n'},
+                {"proc", required_argument, NULL, 'P'},
+                {"help", no_argument, NULL, 'h'},
+                {"cgroup", required_argument, NULL, 'C'},
+                {"version", no_argument, NULL, 'V'},
+                {},
         };
         char *end;
         int c;
-        *o = (struct options){.fd = -1, .hostname = "vigil", .proc_root = "/proc"};
+        *o = (struct options){.fd = -1,
+                              .hostname = "vigil",
+                              .proc_root = "/proc",
+                              .cgroup_root = "/sys/fs/cgroup"};
         while ((c = getopt_long(argc, argv, "", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'i':
@@ -78,6 +88,9 @@ static int parse_args(int argc, char **argv, struct options *o)
                         break;
                 case 'P':
                         o->proc_root = optarg;
+                        break;
+                case 'C':
+                        o->cgroup_root = optarg;
                         break;
                 case 'h':
                         usage(stdout);
@@ -142,6 +155,7 @@ static int run_once(const struct options *o, bool *ret_reboot)
                 .reconnect = S_ISCHR(st.st_mode),
                 .init_mode = o->init,
                 .proc_root = o->proc_root,
+                .cgroup_root = o->cgroup_root,
         };
         int r = vgl_agent_new(&cfg, &a);
         if (r < 0) {

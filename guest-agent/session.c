@@ -52,8 +52,10 @@ static void hello_fill(const struct vgl_agent *a, struct vgl_hello *h)
         }
         if (gethostname(h->hostname, sizeof(h->hostname) - 1) < 0)
                 h->hostname[0] = '\0';
-        if (vgl_init_have_cgroup2())
+        if (a->cgroup2)
                 h->caps |= VGL_CAP_CGROUP2;
+        if (a->seccomp_ok)
+                h->caps |= VGL_CAP_SECCOMP_NOTIFY | VGL_CAP_POLICY;
 }
 
 /* 0 means the default; a tiny interval would turn telemetry into a busy loop. */
@@ -149,8 +151,7 @@ static void dispatch_ready(struct vgl_agent *a, const struct vgl_frame *f)
                 vgl_files_on_data(a, f);
                 break;
         case VGL_MSG_POLICY:
-                vgl_session_error(a, f->stream, "bad-request", f->type,
-                                  "this agent does not enforce policies yet");
+                vgl_policy_on_frame(a, f);
                 break;
         default:
                 vgl_session_error(a, f->stream, "bad-request", f->type,

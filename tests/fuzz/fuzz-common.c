@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto-msg.h"
+#include "proto-policy.h"
 
 /* Frame view of the one frame at the start of b. */
 static struct vgl_frame frame_of(const struct vgl_buf *b)
@@ -140,6 +141,30 @@ static int parse_binary(const struct vgl_frame *f, struct vgl_error *err)
         return 0;
 }
 
+/* POLICY: strict parse; what parses must encode and parse back to the same set. */
+static int parse_policy(const struct vgl_frame *f, struct vgl_error *err)
+{
+        struct vgl_policy *p = malloc(sizeof(*p)), *q = malloc(sizeof(*q));
+        struct vgl_buf b;
+        int r;
+
+        if (!p || !q)
+                abort();
+        vgl_buf_init(&b, 0);
+        r = vgl_msg_policy_parse(f, p, err);
+        if (r >= 0) {
+                if (vgl_msg_policy_append(&b, p) < 0)
+                        abort();
+                struct vgl_frame g = frame_of(&b);
+                if (vgl_msg_policy_parse(&g, q, NULL) < 0 || memcmp(p, q, sizeof(*p)) != 0)
+                        abort();
+        }
+        vgl_buf_free(&b);
+        free(p);
+        free(q);
+        return r;
+}
+
 int fuzz_parse_frame(const struct vgl_frame *f, struct vgl_error *err)
 {
         struct vgl_buf once, twice;
@@ -154,12 +179,8 @@ int fuzz_parse_frame(const struct vgl_frame *f, struct vgl_error *err)
         case VGL_MSG_HEARTBEAT:
         case VGL_MSG_TELEMETRY:
                 return parse_binary(f, err);
-        case VGL_MSG_POLICY: {
-                struct json_object *o = NULL;
-                r = vgl_msg_parse_json(f, &o, err);
-                json_object_put(o);
-                return r;
-        }
+        case VGL_MSG_POLICY:
+                return parse_policy(f, err);
         }
 
         vgl_buf_init(&once, 0);

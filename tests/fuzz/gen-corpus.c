@@ -282,6 +282,17 @@ static const struct msg_case msg_cases[] = {
         {"shutdown", VGL_MSG_SHUTDOWN, 0, "{\"action\":\"reboot\"}", true},
         {"policy-ack", VGL_MSG_POLICY_ACK, 0, "{\"generation\":12}", true},
         {"policy", VGL_MSG_POLICY, 0, "{\"generation\":12,\"rules\":[{\"a\":\"b\"}]}", true},
+        {"policy-full", VGL_MSG_POLICY, 0,
+         "{\"generation\":7,\"mode\":\"trace\",\"uid\":1000,\"limits\":{\"pids_max\":64},"
+         "\"egress\":[{\"cidr\":\"10.0.0.0/8\",\"ports\":\"443\"},{\"cidr\":\"::1\"}],"
+         "\"writable\":[\"/tmp\"],\"exec\":[\"/usr/bin\"],"
+         "\"sensitive\":[{\"pattern\":\"/etc/shadow\",\"action\":\"deny\"}],"
+         "\"privileged\":[\"ptrace\"]}",
+         true},
+        {"bad-policy-cidr", VGL_MSG_POLICY, 0,
+         "{\"generation\":7,\"egress\":[{\"cidr\":\"10.0.0.1/8\"}]}", false},
+        {"bad-policy-path", VGL_MSG_POLICY, 0, "{\"generation\":7,\"writable\":[\"/a/../b\"]}",
+         false},
         {"exec", VGL_MSG_EXEC, 1,
          "{\"argv\":[\"sh\",\"-c\",\"echo hi\"],\"env\":[\"PATH=/bin\"],\"cwd\":\"/tmp\","
          "\"uid\":1000,\"gid\":-1,\"timeout_ms\":5000,\"stdin\":true}",

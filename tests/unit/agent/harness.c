@@ -17,6 +17,11 @@
 
 #include <cmocka.h>
 
+#include "proto-event.h"
+#include "proto-policy.h"
+
+#define ELEMENTSOF_H(a) (sizeof(a) / sizeof((a)[0]))
+
 static uint64_t now_ms(void)
 {
         struct timespec ts;
@@ -32,12 +37,34 @@ const char *h_agent_path(void)
         return path;
 }
 
+/* Observation records are kept (at the size this build knows) for h_wait_event. */
+static void on_events(struct harness *h, const struct vgl_telemetry_batch *b)
+{
+        size_t size = vgl_ev_record_size(b->record_type);
+        if (b->record_size < size) {
+                h->bad_telemetry++;
+                return;
+        }
+        for (uint32_t i = 0; i < b->count; i++)
+                assert_int_equal(vgl_buf_append(&h->ev[b->record_type],
+                                                b->records + (size_t)i * b->record_size, size),
+                                 0);
+        h->ev_count[b->record_type] += b->count;
+}
+
 static void on_telemetry(struct harness *h, const struct vgl_frame *f)
 {
         struct vgl_telemetry_batch b;
         h->telemetry_frames++;
-        if (vgl_telemetry_batch_parse(f->payload, f->length, &b) < 0 ||
-            b.record_type != VGL_REC_RESOURCE) {
+        if (vgl_telemetry_batch_parse(f->payload, f->length, &b) < 0) {
+                h->bad_telemetry++;
+                return;
+        }
+        if (vgl_ev_record_size(b.record_type)) {
+                on_events(h, &b);
+                return;
+        }
+        if (b.record_type != VGL_REC_RESOURCE) {
                 h->bad_telemetry++;
                 return;
         }
@@ -127,6 +154,38 @@ struct h_frame h_wait(struct harness *h, uint8_t type, uint32_t stream)
         return take(h, (size_t)i);
 }
 
+const uint8_t *h_wait_event(struct harness *h, uint16_t type, h_ev_pred pred, void *ctx)
+{
+        uint64_t end = now_ms() + H_GUARD_MS;
+        size_t size = vgl_ev_record_size(type);
+        assert_true(size > 0 && type < 8);
+        for (;;) {
+                for (uint32_t i = 0; i < h->ev_count[type]; i++)
+                        if (pred(h->ev[type].data + (size_t)i * size, ctx))
+                                return h->ev[type].data + (size_t)i * size;
+                if (h->eof || now_ms() > end)
+                        fail_msg("no matching record of type %u (%u seen)", type,
+                                 h->ev_count[type]);
+                h_pump(h, 100);
+        }
+}
+
+void h_policy(struct harness *h, const struct vgl_policy *p, struct vgl_policy_ack *ret)
+{
+        struct vgl_buf b;
+        struct vgl_error err = {0};
+        vgl_buf_init(&b, 0);
+        assert_int_equal(vgl_msg_policy_append(&b, p), 0);
+        h_send(h, &b);
+        vgl_buf_free(&b);
+        struct h_frame f = h_wait(h, VGL_MSG_POLICY_ACK, 0);
+        struct vgl_frame vf = {.type = f.type, .payload = f.data, .length = f.len};
+        if (vgl_msg_policy_ack_ext_parse(&vf, ret, &err) < 0)
+                fail_msg("bad policy-ack: %s", err.msg);
+        h_frame_free(&f);
+        assert_int_equal(ret->generation, p->generation);
+}
+
 bool h_has(struct harness *h, uint8_t type, uint32_t stream)
 {
         h_pump(h, 0);
@@ -161,6 +220,8 @@ void h_start(struct harness *h, bool ack, uint32_t heartbeat_ms, uint32_t sample
 {
         struct vgl_error err = {0};
         *h = (struct harness){.fd = -1};
+        for (size_t i = 0; i < ELEMENTSOF_H(h->ev); i++)
+                vgl_buf_init(&h->ev[i], 0);
         assert_int_equal(vgl_decoder_new(on_frame, on_error, h, &h->dec), 0);
         spawn(h);
         struct h_frame f = h_wait(h, VGL_MSG_HELLO, 0);
@@ -205,6 +266,9 @@ int h_stop(struct harness *h)
         h->frames = NULL;
         h->n_frames = h->cap_frames = 0;
         h->dec = vgl_decoder_free(h->dec);
+        for (size_t i = 0; i < ELEMENTSOF_H(h->ev); i++)
+                vgl_buf_free(&h->ev[i]);
+        memset(h->ev_count, 0, sizeof(h->ev_count));
         return status;
 }
 

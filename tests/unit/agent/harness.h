@@ -32,7 +32,22 @@ struct harness {
         struct vgl_resource_sample last_sample;
         struct vgl_hello hello;
         bool eof;
+        struct vgl_buf ev[8]; /* observation records by type (2..7), each at its known size */
+        uint32_t ev_count[8];
 };
+
+/* A predicate on one raw observation record. */
+typedef bool (*h_ev_pred)(const uint8_t *rec, void *ctx);
+
+/* Waits until an observation record of `type` satisfies pred (from the first
+ * record received, not only new ones); fails the test at the guard. Returns
+ * the record (valid until the next pump). */
+const uint8_t *h_wait_event(struct harness *h, uint16_t type, h_ev_pred pred, void *ctx);
+
+/* Sends a POLICY and waits for its POLICY_ACK (returned parsed). */
+struct vgl_policy;
+struct vgl_policy_ack;
+void h_policy(struct harness *h, const struct vgl_policy *p, struct vgl_policy_ack *ret);
 
 /* Starts the agent, waits for HELLO (stored in h->hello) and, if ack, answers
  * HELLO_ACK with the given intervals. Fails the test on error. */

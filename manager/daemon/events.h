@@ -1,0 +1,18 @@
+/* Events about sandboxes: logged, and streamed to Subscribe callers. */
+#pragma once
+
+#include "authz.h"
+#include "daemon.h"
+
+/* Adds a subscriber for call (a `more` call; takes a reference and a cancel
+ * callback). filter: only that sandbox id's events, or NULL. */
+int vgd_events_subscribe(struct vgd_daemon *d, struct vgl_varlink_call *call,
+                         const struct vgd_caller *caller, const char *filter);
+
+/* Logs the event and sends it to every subscriber allowed to see s (s NULL:
+ * a daemon event, for admins only). kind: "reserved", "released", ... */
+void vgd_event(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+/* The number of subscribers. */
+unsigned vgd_events_count(const struct vgd_daemon *d);

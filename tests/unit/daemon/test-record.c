@@ -1,0 +1,270 @@
+/* The sandbox record: JSON both ways, metadata XML, labels, base64,
+ * lifecycle mapping. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "b64.h"
+#include "labels.h"
+#include "lifecycle.h"
+#include "metadata.h"
+#include "sandbox.h"
+
+static const struct vgl_tier tier = {
+        .name = "medium",
+        .posture = VGL_POSTURE_MEDIUM,
+        .min_trust = 0.5,
+        .max_trust = 0.75,
+        .vcpus = 2,
+        .max_vcpus = 4,
+        .memory_mib = 512,
+        .max_memory_mib = 1024,
+        .cpu_quota_percent = 80,
+};
+
+static struct vgd_sandbox *make(void)
+{
+        struct vgd_sandbox *s = NULL;
+
+        assert_int_equal(vgd_sandbox_new(NULL, "0123456789ab", &tier, &s), 0);
+        s->state = VGD_RESERVED;
+        s->owned = true;
+        s->owner_uid = 1000;
+        s->desired_trust_level = 0.6;
+        s->trust_score = 0.875;
+        s->created = 1700000000;
+        s->expires = 1700003600;
+        json_object_object_add(s->labels, "job", json_object_new_string("a<b>&\"c'"));
+        return s;
+}
+
+static void test_record_round_trip(void **state)
+{
+        struct vgd_sandbox *s = make(), *t = NULL;
+        struct vgl_error e = {};
+        char *text = NULL, *xml = NULL, *back = NULL;
+
+        assert_int_equal(vgd_sandbox_record_text(s, &text), 0);
+        assert_int_equal(vgd_metadata_render(s, &xml), 0);
+        assert_null(strstr(xml, "\"job\"")); /* escaped */
+        assert_int_equal(vgd_metadata_extract_record(xml, &back), 0);
+        assert_string_equal(back, text);
+
+        assert_int_equal(vgd_sandbox_new(NULL, "0123456789ab", NULL, &t), 0);
+        assert_int_equal(vgd_sandbox_record_parse(t, back, &e), 0);
+        assert_string_equal(t->id, "0123456789ab");
+        assert_string_equal(t->domain, "vigil-0123456789ab");
+        assert_string_equal(t->tier, "medium");
+        assert_int_equal(t->posture, VGL_POSTURE_MEDIUM);
+        assert_int_equal(t->state, VGD_RESERVED);
+        assert_true(t->owned);
+        assert_int_equal(t->owner_uid, 1000);
+        assert_true(t->desired_trust_level == 0.6);
+        assert_true(t->trust_score == 0.875);
+        assert_int_equal(t->expires, 1700003600);
+        assert_int_equal(t->res.max_vcpus, 4);
+        assert_int_equal(t->res.max_memory_mib, 1024);
+        assert_int_equal(t->res.cpu_quota_percent, 80);
+        assert_string_equal(json_object_get_string(json_object_object_get(t->labels, "job")),
+                            "a<b>&\"c'");
+        free(text);
+        free(xml);
+        free(back);
+        vgd_sandbox_unref(s);
+        vgd_sandbox_unref(t);
+}
+
+static void test_libvirt_style_metadata(void **state)
+{
+        char *rec = NULL;
+
+        /* libvirt returns the element with its own prefix and layout */
+        assert_int_equal(
+                vgd_metadata_extract_record(
+                        "<vigil:sandbox xmlns:vigil=\"https://vigil.dev/xmlns/sandbox/1\">\n"
+                        "  <vigil:id>x</vigil:id>\n  <vigil:record>{&quot;a&quot;:1}"
+                        "</vigil:record>\n</vigil:sandbox>",
+                        &rec),
+                0);
+        assert_string_equal(rec, "{\"a\":1}");
+        free(rec);
+        assert_int_equal(vgd_metadata_extract_record("<sandbox><id>x</id></sandbox>", &rec),
+                         -EBADMSG);
+        assert_int_equal(vgd_metadata_extract_record("<record>&bogus;</record>", &rec), -EBADMSG);
+        assert_int_equal(vgd_metadata_extract_record(NULL, &rec), -EBADMSG);
+}
+
+static void test_record_rejects(void **state)
+{
+        static const char *const bad[] = {
+                "",
+                "[]",
+                "{\"id\":\"x\"}",
+                "{\"id\":\"../x\",\"tier\":\"t\",\"posture\":\"low\",\"state\":\"reserved\","
+                "\"owner_uid\":0,\"created\":1,\"desired_trust_level\":0.5,\"trust_score\":1,"
+                "\"resources\":{\"vcpus\":1,\"max_vcpus\":1,\"memory_mib\":1,\"max_memory_mib\":1,"
+                "\"cpu_quota_percent\":1},\"labels\":{}}",
+                "{\"id\":\"abc\",\"tier\":\"t\",\"posture\":\"low\",\"state\":\"weird\","
+                "\"owner_uid\":0,\"created\":1,\"desired_trust_level\":0.5,\"trust_score\":1,"
+                "\"resources\":{\"vcpus\":1,\"max_vcpus\":1,\"memory_mib\":1,\"max_memory_mib\":1,"
+                "\"cpu_quota_percent\":1},\"labels\":{}}",
+                "{\"id\":\"abc\",\"tier\":\"t\",\"posture\":\"low\",\"state\":\"reserved\","
+                "\"owner_uid\":0,\"created\":1,\"desired_trust_level\":7,\"trust_score\":1,"
+                "\"resources\":{\"vcpus\":1,\"max_vcpus\":1,\"memory_mib\":1,\"max_memory_mib\":1,"
+                "\"cpu_quota_percent\":1},\"labels\":{}}",
+                "{\"id\":\"abc\",\"tier\":\"t\",\"posture\":\"low\",\"state\":\"reserved\","
+                "\"owner_uid\":0,\"created\":1,\"desired_trust_level\":0.5,\"trust_score\":1,"
+                "\"resources\":{\"vcpus\":1,\"max_vcpus\":1,\"memory_mib\":1,\"max_memory_mib\":1,"
+                "\"cpu_quota_percent\":1},\"labels\":{\"k\":5}}",
+        };
+        static const char *good =
+                "{\"id\":\"abc\",\"tier\":\"t\",\"posture\":\"low\",\"state\":\"reserved\","
+                "\"owner_uid\":0,\"created\":1,\"desired_trust_level\":0.5,\"trust_score\":1,"
+                "\"resources\":{\"vcpus\":1,\"max_vcpus\":1,\"memory_mib\":1,\"max_memory_mib\":1,"
+                "\"cpu_quota_percent\":1},\"labels\":{}}";
+        struct vgd_sandbox *s = NULL;
+        struct vgl_error e = {};
+
+        assert_int_equal(vgd_sandbox_new(NULL, "abc", NULL, &s), 0);
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                assert_int_equal(vgd_sandbox_record_parse(s, bad[i], &e), -EBADMSG);
+                assert_string_equal(s->tier, ""); /* untouched */
+        }
+        assert_int_equal(vgd_sandbox_record_parse(s, good, &e), 0);
+        assert_string_equal(s->tier, "t");
+        vgd_sandbox_unref(s);
+}
+
+static void test_api_json(void **state)
+{
+        struct vgd_sandbox *s = make();
+        struct json_object *o = NULL, *v;
+
+        assert_int_equal(vgd_sandbox_to_json(s, &o), 0);
+        assert_string_equal(json_object_get_string(json_object_object_get(o, "domain")),
+                            "vigil-0123456789ab");
+        assert_string_equal(json_object_get_string(json_object_object_get(o, "state")), "reserved");
+        assert_false(json_object_object_get_ex(o, "agent", &v)); /* no hello yet */
+        assert_true(json_object_object_get_ex(o, "expires", &v));
+        json_object_put(o);
+        s->hello = true;
+        snprintf(s->h.agent_version, sizeof(s->h.agent_version), "0.1.0");
+        s->owned = false;
+        s->expires = 0;
+        assert_int_equal(vgd_sandbox_to_json(s, &o), 0);
+        assert_true(json_object_object_get_ex(o, "agent", &v));
+        assert_int_equal(json_object_get_int(json_object_object_get(o, "owner_uid")), -1);
+        assert_false(json_object_object_get_ex(o, "expires", &v));
+        json_object_put(o);
+        vgd_sandbox_unref(s);
+}
+
+static void test_states_ids(void **state)
+{
+        enum vgd_state st;
+        char id[VGD_ID_LEN + 1], id2[VGD_ID_LEN + 1];
+
+        for (int i = VGD_BOOTING; i <= VGD_RELEASED; i++) {
+                assert_int_equal(vgd_state_from_name(vgd_state_name(i), &st), 0);
+                assert_int_equal((int)st, i);
+        }
+        assert_int_equal(vgd_state_from_name("nope", &st), -EINVAL);
+        assert_true(vgd_state_live(VGD_READY));
+        assert_false(vgd_state_live(VGD_GONE));
+        assert_int_equal(vgd_sandbox_make_id(id, sizeof(id)), 0);
+        assert_int_equal(vgd_sandbox_make_id(id2, sizeof(id2)), 0);
+        assert_int_equal(strlen(id), VGD_ID_LEN);
+        assert_int_equal(strspn(id, "0123456789abcdef"), VGD_ID_LEN);
+        assert_string_not_equal(id, id2);
+        assert_int_equal(vgd_sandbox_make_id(id, 5), -EINVAL);
+}
+
+static void test_lifecycle_mapping(void **state)
+{
+        assert_int_equal(
+                vgd_lifecycle_state(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
+                VGD_SHUTDOWN);
+        assert_int_equal(
+                vgd_lifecycle_state(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_CRASHED),
+                VGD_CRASHED);
+        assert_int_equal(
+                vgd_lifecycle_state(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED),
+                VGD_GONE);
+        assert_int_equal(
+                vgd_lifecycle_state(VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FAILED),
+                VGD_GONE);
+        assert_int_equal(vgd_lifecycle_state(VIR_DOMAIN_EVENT_CRASHED, 0), VGD_CRASHED);
+        assert_int_equal(vgd_lifecycle_state(VIR_DOMAIN_EVENT_STARTED, 0), -1);
+}
+
+static void test_labels(void **state)
+{
+        struct json_object *o = json_tokener_parse("{\"a.b/c-d_e:f\":\"v\"}");
+        struct vgl_error e = {};
+
+        assert_int_equal(vgd_labels_validate(o, &e), 0);
+        json_object_put(o);
+        o = json_tokener_parse("{\"bad key\":\"v\"}");
+        assert_int_equal(vgd_labels_validate(o, &e), -EINVAL);
+        json_object_put(o);
+        o = json_tokener_parse("{\"k\":[1]}");
+        assert_int_equal(vgd_labels_validate(o, &e), -EINVAL);
+        json_object_put(o);
+        o = json_object_new_object();
+        for (int i = 0; i <= VGD_LABELS_MAX; i++) {
+                char k[16];
+                snprintf(k, sizeof(k), "k%d", i);
+                json_object_object_add(o, k, json_object_new_string("v"));
+        }
+        assert_int_equal(vgd_labels_validate(o, &e), -EINVAL);
+        json_object_put(o);
+        o = json_object_new_array();
+        assert_int_equal(vgd_labels_validate(o, &e), -EINVAL);
+        json_object_put(o);
+}
+
+static void test_b64(void **state)
+{
+        static const char *const vec[][2] = {
+                {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foobar", "Zm9vYmFy"},
+        };
+        static const char *const bad[] = {"Zg=", "Z===", "Zm9v!", "=Zg=", "Zg==Zg==", "Zm=v"};
+        uint8_t *d = NULL;
+        size_t n = 0;
+        char *t = NULL;
+
+        for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+                assert_int_equal(vgd_b64_encode((const uint8_t *)vec[i][0], strlen(vec[i][0]), &t),
+                                 0);
+                assert_string_equal(t, vec[i][1]);
+                free(t);
+                assert_int_equal(vgd_b64_decode(vec[i][1], strlen(vec[i][1]), &d, &n), 0);
+                assert_int_equal(n, strlen(vec[i][0]));
+                assert_memory_equal(d, vec[i][0], n);
+                free(d);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                assert_int_equal(vgd_b64_decode(bad[i], strlen(bad[i]), &d, &n), -EINVAL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_record_round_trip),
+                cmocka_unit_test(test_libvirt_style_metadata),
+                cmocka_unit_test(test_record_rejects),
+                cmocka_unit_test(test_api_json),
+                cmocka_unit_test(test_states_ids),
+                cmocka_unit_test(test_lifecycle_mapping),
+                cmocka_unit_test(test_labels),
+                cmocka_unit_test(test_b64),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
