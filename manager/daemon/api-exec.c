@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "api.h"
-#include "b64.h"
+#include "base64.h"
 #include "buf.h"
 #include "cleanup.h"
 #include "proto-msg.h"
@@ -53,7 +53,7 @@ static int add_b64(struct json_object *o, const char *key, const uint8_t *p, siz
 {
         char *text = NULL;
 
-        if (vgd_b64_encode(p, n, &text) < 0)
+        if (vgl_base64_encode(p, n, &text) < 0)
                 return -ENOMEM;
         return vgl_json_add(o, key, json_object_new_string(text)) < 0 ? (free(text), -ENOMEM)
                                                                       : (free(text), 0);
@@ -239,8 +239,8 @@ int vgd_api_exec(struct vgl_varlink_call *call, struct json_object *params, void
             !(s = vgd_api_sandbox(d, call, params, &caller)) ||
             parse_exec(call, params, &req, &in_b64) < 0)
                 goto out;
-        if (in_b64 &&
-            (vgd_b64_decode(in_b64, strlen(in_b64), &in, &in_len) < 0 || in_len > VGD_STDIN_MAX)) {
+        if (in_b64 && (vgl_base64_decode(in_b64, strlen(in_b64), &in, &in_len, NULL) < 0 ||
+                       in_len > VGD_STDIN_MAX)) {
                 vgl_varlink_call_error_invalid_parameter(call, "stdin_b64");
                 goto out;
         }

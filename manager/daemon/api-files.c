@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api.h"
-#include "b64.h"
+#include "base64.h"
 #include "cleanup.h"
 #include "proto-msg.h"
 #include "sandbox.h"
@@ -36,7 +36,7 @@ static void reply_done(struct file_ctx *c, const struct vgl_file_result *r, cons
         if (!o ||
             vgl_json_add(o, "size", json_object_new_int64((int64_t)(c->get ? len : r->size))) < 0 ||
             (c->get &&
-             (vgd_b64_encode(data, len, &text) < 0 ||
+             (vgl_base64_encode(data, len, &text) < 0 ||
               vgl_json_add(o, "data_b64", json_object_new_string(text)) < 0 ||
               vgl_json_add(o, "mode", json_object_new_int((int)(r->mode & 07777))) < 0))) {
                 vgl_varlink_call_error(c->call, VGL_VARLINK_ERROR_SYSTEM, NULL);
@@ -115,8 +115,8 @@ int vgd_api_put_file(struct vgl_varlink_call *call, struct json_object *params, 
                 return 0;
         if (!json_object_object_get_ex(params, "data_b64", &v) ||
             !json_object_is_type(v, json_type_string) ||
-            vgd_b64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v), &data,
-                           &len) < 0)
+            vgl_base64_decode(json_object_get_string(v), (size_t)json_object_get_string_len(v),
+                              &data, &len, NULL) < 0)
                 return vgl_varlink_call_error_invalid_parameter(call, "data_b64");
         if (len > VGD_FILE_MAX)
                 return vgd_api_too_large(call, VGD_FILE_MAX);

@@ -11,7 +11,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "b64.h"
 #include "labels.h"
 #include "lifecycle.h"
 #include "metadata.h"
@@ -230,30 +229,6 @@ static void test_labels(void **state)
         json_object_put(o);
 }
 
-static void test_b64(void **state)
-{
-        static const char *const vec[][2] = {
-                {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foobar", "Zm9vYmFy"},
-        };
-        static const char *const bad[] = {"Zg=", "Z===", "Zm9v!", "=Zg=", "Zg==Zg==", "Zm=v"};
-        uint8_t *d = NULL;
-        size_t n = 0;
-        char *t = NULL;
-
-        for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
-                assert_int_equal(vgd_b64_encode((const uint8_t *)vec[i][0], strlen(vec[i][0]), &t),
-                                 0);
-                assert_string_equal(t, vec[i][1]);
-                free(t);
-                assert_int_equal(vgd_b64_decode(vec[i][1], strlen(vec[i][1]), &d, &n), 0);
-                assert_int_equal(n, strlen(vec[i][0]));
-                assert_memory_equal(d, vec[i][0], n);
-                free(d);
-        }
-        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-                assert_int_equal(vgd_b64_decode(bad[i], strlen(bad[i]), &d, &n), -EINVAL);
-}
-
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -264,7 +239,6 @@ int main(void)
                 cmocka_unit_test(test_states_ids),
                 cmocka_unit_test(test_lifecycle_mapping),
                 cmocka_unit_test(test_labels),
-                cmocka_unit_test(test_b64),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "b64.h"
+#include "base64.h"
 #include "smoke-util.h"
 
 #define M "io.vigil.Manager."
@@ -94,7 +94,7 @@ static int exec_more(const char *id, const char *const *argv, char *out, size_t 
                         uint8_t *d = NULL;
                         size_t n = 0;
                         const char *t = json_object_get_string(v);
-                        if (vgd_b64_decode(t, strlen(t), &d, &n) == 0 && used + n < size) {
+                        if (vgl_base64_decode(t, strlen(t), &d, &n, NULL) == 0 && used + n < size) {
                                 memcpy(out + used, d, n);
                                 used += n;
                                 out[used] = '\0';
@@ -128,7 +128,7 @@ static bool put_get(const char *id, const char *path, size_t len)
 
         for (size_t i = 0; i < len; i++)
                 data[i] = (uint8_t)(i * 7 + i / 251);
-        vgd_b64_encode(data, len, &b64);
+        vgl_base64_encode(data, len, &b64);
         json_object_object_add(p, "path", json_object_new_string(path));
         json_object_object_add(p, "data_b64", json_object_new_string(b64));
         e = call(&proc, M "PutFile", p, &r, 60000);
@@ -148,7 +148,8 @@ static bool put_get(const char *id, const char *path, size_t len)
                 goto out;
         }
         const char *t = str(r, "data_b64", NULL);
-        ok = vgd_b64_decode(t, strlen(t), &back, &n) == 0 && n == len && !memcmp(back, data, len);
+        ok = vgl_base64_decode(t, strlen(t), &back, &n, NULL) == 0 && n == len &&
+             !memcmp(back, data, len);
 out:
         json_object_put(r);
         free(data);
