@@ -21,7 +21,11 @@ static int add_sandbox_row(struct vgl_ctl_table *t, const struct vgl_client_sand
         char trust[32], owner[32], expires[64] = "-";
 
         snprintf(trust, sizeof(trust), "%.2f", s->trust_score);
-        snprintf(owner, sizeof(owner), "%" PRId64, s->owner_uid);
+        /* Warm-pool VMs belong to nobody yet (owner_uid -1). */
+        if (s->owner_uid < 0)
+                snprintf(owner, sizeof(owner), "-");
+        else
+                snprintf(owner, sizeof(owner), "%" PRId64, s->owner_uid);
         if (s->has_expires)
                 vgl_ctl_format_time(s->expires, expires, sizeof(expires));
         return vgl_ctl_table_add(
@@ -112,7 +116,10 @@ void vgl_ctl_print_info(FILE *f, const struct vgl_client_sandbox *s)
         fprintf(f, KEY "%s\n", "Tier:", s->tier);
         fprintf(f, KEY "%s\n", "Posture:", s->posture);
         fprintf(f, KEY "%s\n", "State:", s->state);
-        fprintf(f, KEY "%" PRId64 "\n", "Owner UID:", s->owner_uid);
+        if (s->owner_uid < 0)
+                fprintf(f, KEY "%s\n", "Owner UID:", "- (warm pool)");
+        else
+                fprintf(f, KEY "%" PRId64 "\n", "Owner UID:", s->owner_uid);
         fprintf(f, KEY "%.2f\n", "Desired trust:", s->desired_trust_level);
         fprintf(f, KEY "%.2f\n", "Trust score:", s->trust_score);
         fprintf(f, KEY "%s\n", "Created:", created);
