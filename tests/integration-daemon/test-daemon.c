@@ -314,6 +314,7 @@ int main(void)
                 cmocka_unit_test_setup(test_second_uid, check_alive),
                 cmocka_unit_test_setup(test_bad_clients, check_alive),
                 cmocka_unit_test_setup(test_vm_killed, check_alive),
+                cmocka_unit_test_setup(test_ttl_expiry, check_alive),
                 cmocka_unit_test_setup(test_vigilctl, check_alive),
                 cmocka_unit_test_setup(test_release, check_alive),
         };

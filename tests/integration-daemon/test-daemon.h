@@ -60,5 +60,6 @@ void test_reserve_cold(void **state);
 void test_second_uid(void **state);
 void test_bad_clients(void **state);
 void test_vm_killed(void **state);
+void test_ttl_expiry(void **state);
 void test_release(void **state);
 void test_vigilctl(void **state);

@@ -20,58 +20,33 @@
 
 #include <libvirt/libvirt.h>
 
+#include "virt.h"
+
 #include "varlink-client.h"
 #include "varlink-server.h"
 
 /* Guards against a hang only; no test depends on how fast anything is. */
 #define WAIT_LIMIT_S 30
 
-/* ---- the event loop thread ---- */
-
-static pthread_t loop_thread;
-static atomic_bool loop_quit;
-
-static void *loop_main(void *arg)
-{
-        while (!atomic_load(&loop_quit))
-                virEventRunDefaultImpl();
-        return NULL;
-}
-
-struct loop_call {
+/* Runs fn(data) on the event loop thread (manager/virt.h) and waits for it. */
+struct on_loop_arg {
         void (*fn)(void *data);
         void *data;
-        bool done;
-        pthread_mutex_t lock;
-        pthread_cond_t cond;
 };
 
-static void loop_call_fire(int timer, void *opaque)
+static int on_loop_trampoline(void *userdata)
 {
-        struct loop_call *c = opaque;
+        struct on_loop_arg *a = userdata;
 
-        virEventRemoveTimeout(timer);
-        c->fn(c->data);
-        pthread_mutex_lock(&c->lock);
-        c->done = true;
-        pthread_cond_broadcast(&c->cond);
-        pthread_mutex_unlock(&c->lock);
+        a->fn(a->data);
+        return 0;
 }
 
-/* Runs fn(data) on the loop thread and waits for it. */
 static void on_loop(void (*fn)(void *data), void *data)
 {
-        struct loop_call c = {.fn = fn, .data = data};
+        struct on_loop_arg a = {.fn = fn, .data = data};
 
-        pthread_mutex_init(&c.lock, NULL);
-        pthread_cond_init(&c.cond, NULL);
-        assert_true(virEventAddTimeout(0, loop_call_fire, &c, NULL) >= 0);
-        pthread_mutex_lock(&c.lock);
-        while (!c.done)
-                pthread_cond_wait(&c.cond, &c.lock);
-        pthread_mutex_unlock(&c.lock);
-        pthread_mutex_destroy(&c.lock);
-        pthread_cond_destroy(&c.cond);
+        assert_int_equal(vgl_virt_loop_call(on_loop_trampoline, &a), 0);
 }
 
 static void noop(void *data)
@@ -936,13 +911,9 @@ int main(void)
         };
         int r;
 
-        if (virEventRegisterDefaultImpl() < 0)
-                return 1;
-        if (pthread_create(&loop_thread, NULL, loop_main, NULL) != 0)
+        if (vgl_virt_loop_start(NULL) < 0)
                 return 1;
         r = cmocka_run_group_tests(tests, NULL, NULL);
-        atomic_store(&loop_quit, true);
-        on_loop(noop, NULL); /* wakes the loop so that it sees the flag */
-        pthread_join(loop_thread, NULL);
+        vgl_virt_loop_stop();
         return r;
 }
