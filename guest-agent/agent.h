@@ -75,6 +75,7 @@ struct vgl_agent {
         const char *cgroup_why;    /* why not, when !cgroup2 */
         bool seccomp_ok;           /* seccomp user notification available */
         struct vgl_ev_stage ev[VGL_EV_TYPES];
+        uint64_t ev_staged_ms; /* when the oldest staged record was staged; 0 = none */
         uint64_t ev_sample_seq, tel_sampled_out;
 };
 

@@ -39,6 +39,8 @@ void vgl_events_add(struct vgl_agent *a, uint16_t type, const uint8_t *rec)
         struct vgl_ev_stage *s = &a->ev[type - VGL_REC_SYSCALL];
         if ((s->count + 1) * size > VGL_EV_STAGE_BYTES)
                 flush_one(a, type);
+        if (!a->ev_staged_ms)
+                a->ev_staged_ms = vgl_now_ms() | 1u; /* never 0 */
         memcpy(s->buf + s->count * size, rec, size);
         s->count++;
 }
@@ -61,4 +63,15 @@ void vgl_events_flush(struct vgl_agent *a)
 {
         for (uint16_t t = VGL_REC_SYSCALL; t <= VGL_REC_USAGE; t++)
                 flush_one(a, t);
+        a->ev_staged_ms = 0;
+}
+
+void vgl_events_flush_due(struct vgl_agent *a, uint64_t now_ms, struct vgl_pollset *ps)
+{
+        if (!a->ev_staged_ms)
+                return;
+        if (now_ms >= a->ev_staged_ms + VGL_EV_FLUSH_MS)
+                vgl_events_flush(a);
+        else
+                vgl_pollset_deadline(ps, a->ev_staged_ms + VGL_EV_FLUSH_MS);
 }

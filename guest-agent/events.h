@@ -11,6 +11,7 @@
 #define VGL_EV_STAGE_BYTES 8192u /* per record type, then flushed */
 #define VGL_EV_TYPES       6u    /* record types 2..7 */
 #define VGL_EV_SAMPLE      16u   /* under pressure, 1 trace record in this many */
+#define VGL_EV_FLUSH_MS    10u   /* staged records wait at most this long */
 
 struct vgl_agent;
 
@@ -28,6 +29,12 @@ void vgl_events_syscall(struct vgl_agent *a, const struct vgl_ev_syscall *e);
 /* Moves every staged record into the telemetry queue (dropped and counted
  * when it is full or no host is connected). */
 void vgl_events_flush(struct vgl_agent *a);
+
+/* Flushes when the oldest staged record has waited VGL_EV_FLUSH_MS, else sets
+ * the poll deadline for it. Batching matters in trace mode: one TELEMETRY
+ * frame (one host wakeup) per notification would double its cost. */
+struct vgl_pollset;
+void vgl_events_flush_due(struct vgl_agent *a, uint64_t now_ms, struct vgl_pollset *ps);
 
 /* Fills a record head for now. */
 struct vgl_ev_head vgl_events_head(uint32_t exec_id, uint32_t pid);

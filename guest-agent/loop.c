@@ -188,7 +188,7 @@ static void work(struct vgl_agent *a, struct vgl_pollset *ps, uint64_t now_ms)
         vgl_cmds_tick(a, now_ms);
         vgl_telemetry_tick(a, now_ms, ps);
         vgl_files_pump(a, ps);
-        vgl_events_flush(a);
+        vgl_events_flush_due(a, now_ms, ps);
         port_flush(a);
 }
 

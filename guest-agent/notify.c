@@ -103,8 +103,8 @@ static void handle_one(struct vgl_agent *a, struct vgl_cmd *c, struct seccomp_no
                               .req = req,
                               .pol = a->policy,
                               .inject_fd = -1,
+                              .mem_fd = -1,
                               .pid = (pid_t)req->pid};
-        n.mem_fd = vgl_pm_open(a->cfg.proc_root, n.pid);
         decide(&n);
         /* What was read may belong to another process if the caller died
          * meanwhile and its pid was reused: only answer a live request. */

@@ -24,9 +24,9 @@ static uint32_t argv_summary(struct vgl_notif *n, uint64_t argv, char *out, size
         for (; argv && argc < ARGV_READ_MAX; argc++) {
                 uint64_t p;
                 char arg[VGL_EVENT_TEXT_LEN + 1];
-                if (vgl_pm_read(n->mem_fd, argv + 8u * argc, &p, sizeof(p)) < 0 || !p)
+                if (vgl_pm_read(vgl_notif_mem(n), argv + 8u * argc, &p, sizeof(p)) < 0 || !p)
                         break;
-                int r = vgl_pm_read_str(n->mem_fd, p, arg, sizeof(arg));
+                int r = vgl_pm_read_str(vgl_notif_mem(n), p, arg, sizeof(arg));
                 if (r < 0 && r != -ENAMETOOLONG)
                         break;
                 int w = snprintf(out + used, size - used, "%s%s", argc ? " " : "", arg);
@@ -67,7 +67,7 @@ bool vgl_sup_exec(struct vgl_notif *n)
                 pa = vgl_arg(n, 1);
                 argv = vgl_arg(n, 2);
         }
-        if (vgl_pm_read_str(n->mem_fd, pa, raw, sizeof(raw)) < 0) {
+        if (vgl_pm_read_str(vgl_notif_mem(n), pa, raw, sizeof(raw)) < 0) {
                 vgl_notif_decide(n, false, EFAULT);
                 return true;
         }

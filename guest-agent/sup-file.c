@@ -37,7 +37,7 @@ static void file_event(struct vgl_notif *n, uint8_t op, const char *path, uint32
 static int get_path(struct vgl_notif *n, int dirfd, uint64_t addr, char *out, size_t size)
 {
         char raw[VGL_PM_PATH_MAX];
-        int r = vgl_pm_read_str(n->mem_fd, addr, raw, sizeof(raw));
+        int r = vgl_pm_read_str(vgl_notif_mem(n), addr, raw, sizeof(raw));
         if (r < 0)
                 return r;
         return vgl_pm_abspath(n->a->cfg.proc_root, n->pid, dirfd, raw, out, size);
@@ -172,7 +172,7 @@ static void do_openat2(struct vgl_notif *n)
         struct open_how how = {0};
         uint64_t size = vgl_arg(n, 3);
         if (size < sizeof(how) || size > 4096 ||
-            vgl_pm_read(n->mem_fd, vgl_arg(n, 2), &how, sizeof(how)) < 0) {
+            vgl_pm_read(vgl_notif_mem(n), vgl_arg(n, 2), &how, sizeof(how)) < 0) {
                 vgl_notif_decide(n, false, size < sizeof(how) ? EINVAL : EFAULT);
                 return;
         }

@@ -28,7 +28,7 @@ static int read_endpoint(struct vgl_notif *n, uint64_t addr, uint64_t len, struc
         struct sockaddr_storage ss = {0};
         if (len < sizeof(sa_family_t) || len > sizeof(ss))
                 return -EINVAL;
-        if (vgl_pm_read(n->mem_fd, addr, &ss, len) < 0)
+        if (vgl_pm_read(vgl_notif_mem(n), addr, &ss, len) < 0)
                 return -EFAULT;
         *ep = (struct endpoint){.family = ss.ss_family};
         if (ss.ss_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
@@ -85,7 +85,7 @@ static void check(struct vgl_notif *n, uint8_t op, uint64_t addr, uint64_t len, 
 static void check_msghdr(struct vgl_notif *n, uint64_t addr)
 {
         struct msghdr m;
-        if (vgl_pm_read(n->mem_fd, addr, &m, sizeof(m)) < 0) {
+        if (vgl_pm_read(vgl_notif_mem(n), addr, &m, sizeof(m)) < 0) {
                 vgl_notif_decide(n, false, EFAULT);
                 return;
         }

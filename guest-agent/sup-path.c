@@ -37,7 +37,7 @@ static int one_path(struct vgl_notif *n, int dir_arg, int path_arg, char *out, s
 {
         char raw[VGL_PM_PATH_MAX];
         int dirfd = dir_arg < 0 ? AT_FDCWD : (int)vgl_arg(n, (unsigned)dir_arg);
-        int r = vgl_pm_read_str(n->mem_fd, vgl_arg(n, (unsigned)path_arg), raw, sizeof(raw));
+        int r = vgl_pm_read_str(vgl_notif_mem(n), vgl_arg(n, (unsigned)path_arg), raw, sizeof(raw));
         if (r < 0)
                 return r;
         return vgl_pm_abspath(n->a->cfg.proc_root, n->pid, dirfd, raw, out, size);

@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "events.h"
 #include "exec.h"
+#include "procmem.h"
 #include "proto-policy.h"
 
 /* One notification being decided. Handlers set err (deny), cont (let the
@@ -19,7 +20,8 @@ struct vgl_notif {
         struct vgl_cmd *c;
         const struct seccomp_notif *req;
         const struct vgl_policy *pol;
-        int mem_fd;
+        int mem_fd; /* /proc/PID/mem, opened on first use: see vgl_notif_mem */
+        bool mem_tried;
         pid_t pid;
         int err;
         bool cont;
@@ -27,6 +29,17 @@ struct vgl_notif {
         unsigned inject_flags; /* O_CLOEXEC */
         uint8_t verdict;
 };
+
+/* The caller's /proc/PID/mem (or -errno), opened on first use: in trace mode
+ * most notifications are only observed and never read the caller's memory. */
+static inline int vgl_notif_mem(struct vgl_notif *n)
+{
+        if (!n->mem_tried) {
+                n->mem_fd = vgl_pm_open(n->a->cfg.proc_root, n->pid);
+                n->mem_tried = true;
+        }
+        return n->mem_fd;
+}
 
 static inline uint64_t vgl_arg(const struct vgl_notif *n, unsigned i)
 {

@@ -82,9 +82,13 @@ static void handle_telemetry(struct vgl_agent *a, const struct vgl_frame *f)
 
         if (vgl_telemetry_batch_parse(f->payload, f->length, &b) < 0)
                 return vgl_agent_report(a, EBADMSG, "bad telemetry batch (%u bytes)", f->length);
-        /* Other record types belong to later layers; skip them here. */
-        if (b.record_type != VGL_REC_RESOURCE)
+        /* Other record types belong to later layers (behaviour.h). */
+        if (b.record_type != VGL_REC_RESOURCE) {
+                a->stats.record_batches++;
+                if (a->cb.on_records)
+                        a->cb.on_records(a, &b, a->userdata);
                 return;
+        }
         for (uint32_t i = 0; i < b.count; i++) {
                 if (vgl_resource_sample_decode(b.records + (size_t)i * b.record_size, b.record_size,
                                                &s) < 0)

@@ -47,12 +47,20 @@ struct vgl_agent_callbacks {
         void (*on_other_frame)(struct vgl_agent *a, const struct vgl_frame *f, void *userdata);
         /* The transport ended; every running exec and transfer was failed first. */
         void (*on_closed)(struct vgl_agent *a, const struct vgl_error *why, void *userdata);
+        /* One call per TELEMETRY batch of any record type but resource samples
+         * (observation records 2..7, and types of newer agents). Only the
+         * framing is checked (vgl_telemetry_batch_parse): the records are guest
+         * bytes for the caller to validate (behaviour.h). b->records is valid
+         * during the call only. */
+        void (*on_records)(struct vgl_agent *a, const struct vgl_telemetry_batch *b,
+                           void *userdata);
 };
 
 struct vgl_agent_stats {
         uint64_t bytes_in, bytes_out;
         uint64_t frames_in;
         uint64_t heartbeats, resource_samples;
+        uint64_t record_batches; /* batches handed to on_records */
         uint64_t protocol_errors;
 };
 

@@ -59,7 +59,7 @@ static int cmp_tier_posture(const void *a, const void *b)
 
 /* Trust ranges must tile [0, 1]: sorted by posture (least restrictive first)
  * each tier's min_trust is the next one's max_trust. */
-static int validate_ranges(const struct vgl_policy *p, struct vgl_error *err)
+static int validate_ranges(const struct vgl_tier_set *p, struct vgl_error *err)
 {
         const struct vgl_tier *t = p->tiers;
         if (t[0].max_trust != 1.0)
@@ -80,7 +80,7 @@ static int validate_ranges(const struct vgl_policy *p, struct vgl_error *err)
         return 0;
 }
 
-int vgl_policy_validate(struct vgl_policy *p, struct vgl_error *err)
+int vgl_tier_set_validate(struct vgl_tier_set *p, struct vgl_error *err)
 {
         if (p->n_tiers == 0)
                 return vgl_error_set(err, ENOENT, "no tier templates");
@@ -98,7 +98,8 @@ int vgl_policy_validate(struct vgl_policy *p, struct vgl_error *err)
         return validate_ranges(p, err);
 }
 
-static int load_one(const char *dir, const char *name, struct vgl_policy *p, struct vgl_error *err)
+static int load_one(const char *dir, const char *name, struct vgl_tier_set *p,
+                    struct vgl_error *err)
 {
         char path[4096];
         if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
@@ -117,7 +118,7 @@ static int load_one(const char *dir, const char *name, struct vgl_policy *p, str
         return 0;
 }
 
-int vgl_policy_load(const char *dir, struct vgl_policy *ret, struct vgl_error *err)
+int vgl_tier_set_load(const char *dir, struct vgl_tier_set *ret, struct vgl_error *err)
 {
         char tiers_dir[4096];
         if (snprintf(tiers_dir, sizeof(tiers_dir), "%s/tiers", dir) >= (int)sizeof(tiers_dir))
@@ -125,7 +126,7 @@ int vgl_policy_load(const char *dir, struct vgl_policy *ret, struct vgl_error *e
         DIR *d = opendir(tiers_dir);
         if (!d)
                 return vgl_error_set(err, errno, "%s: %s", tiers_dir, strerror(errno));
-        _cleanup_free_ struct vgl_policy *p = calloc(1, sizeof(*p));
+        _cleanup_free_ struct vgl_tier_set *p = calloc(1, sizeof(*p));
         int r = p ? 0 : vgl_error_set(err, ENOMEM, "out of memory");
         for (struct dirent *de; r >= 0 && (de = readdir(d));)
                 if (de->d_name[0] != '.' && has_suffix(de->d_name, ".json"))
@@ -134,14 +135,14 @@ int vgl_policy_load(const char *dir, struct vgl_policy *ret, struct vgl_error *e
         if (r < 0)
                 return r;
         struct vgl_error e = {0};
-        r = vgl_policy_validate(p, &e);
+        r = vgl_tier_set_validate(p, &e);
         if (r < 0)
                 return vgl_error_set(err, -r, "%s: %s", tiers_dir, e.msg);
         *ret = *p;
         return 0;
 }
 
-const struct vgl_tier *vgl_policy_tier_for_trust(const struct vgl_policy *p, double level)
+const struct vgl_tier *vgl_tier_set_for_trust(const struct vgl_tier_set *p, double level)
 {
         if (!(level >= 0.0 && level <= 1.0))
                 return NULL;
@@ -153,7 +154,7 @@ const struct vgl_tier *vgl_policy_tier_for_trust(const struct vgl_policy *p, dou
         return NULL;
 }
 
-const struct vgl_tier *vgl_policy_find_tier(const struct vgl_policy *p, const char *name)
+const struct vgl_tier *vgl_tier_set_find(const struct vgl_tier_set *p, const char *name)
 {
         for (size_t i = 0; i < p->n_tiers; i++)
                 if (strcmp(p->tiers[i].name, name) == 0)

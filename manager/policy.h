@@ -47,7 +47,7 @@ struct vgl_tier {
         uint64_t ttl_default_s, ttl_max_s;
 };
 
-struct vgl_policy {
+struct vgl_tier_set {
         struct vgl_tier tiers[VGL_TIER_MAX]; /* sorted by posture, least restrictive first */
         size_t n_tiers;
 };
@@ -59,16 +59,16 @@ int vgl_tier_parse(const char *path, const char *text, size_t len, struct vgl_ti
 /* Loads every dir/tiers/NAME.json file and validates the set: unique names and
  * postures, trust ranges that cover [0, 1] without gap or overlap, stricter
  * postures for lower trust. *ret is untouched on failure. */
-int vgl_policy_load(const char *dir, struct vgl_policy *ret, struct vgl_error *err);
+int vgl_tier_set_load(const char *dir, struct vgl_tier_set *ret, struct vgl_error *err);
 
-/* Validates an already parsed set (what vgl_policy_load does after parsing). */
-int vgl_policy_validate(struct vgl_policy *p, struct vgl_error *err);
+/* Validates an already parsed set (what vgl_tier_set_load does after parsing). */
+int vgl_tier_set_validate(struct vgl_tier_set *p, struct vgl_error *err);
 
 /* The tier serving a desired trust level in [0, 1]; NULL if out of range. */
-const struct vgl_tier *vgl_policy_tier_for_trust(const struct vgl_policy *p, double level);
+const struct vgl_tier *vgl_tier_set_for_trust(const struct vgl_tier_set *p, double level);
 
 /* The tier called name, or NULL. */
-const struct vgl_tier *vgl_policy_find_tier(const struct vgl_policy *p, const char *name);
+const struct vgl_tier *vgl_tier_set_find(const struct vgl_tier_set *p, const char *name);
 
 const char *vgl_posture_name(enum vgl_posture p);
 int vgl_posture_from_name(const char *name, enum vgl_posture *ret);

@@ -37,8 +37,7 @@ static const struct vgl_tier *pick_tier(struct vgd_daemon *d, struct vgl_varlink
         }
         if (vgd_api_opt_string(call, params, "tier", VGL_TIER_NAME_MAX, &name) < 0)
                 return NULL;
-        t = name ? vgl_policy_find_tier(&d->policy, name)
-                 : vgl_policy_tier_for_trust(&d->policy, level);
+        t = name ? vgl_tier_set_find(&d->policy, name) : vgl_tier_set_for_trust(&d->policy, level);
         if (!t) {
                 vgd_api_error1(call, VGD_IFACE ".NoSuchTier", "tier", name ? name : "");
                 return NULL;

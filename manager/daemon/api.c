@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "domain-xml.h"
 #include "manager-idl.h"
+#include "permissions.h"
 #include "proto-msg.h"
 #include "registry.h"
 #include "sandbox.h"
@@ -22,6 +23,7 @@ static const struct vgl_varlink_method methods[] = {
         {"GetFile", vgd_api_get_file},
         {"Subscribe", vgd_api_subscribe},
         {"ListTiers", vgd_api_list_tiers},
+        {"SetPermissions", vgd_api_set_permissions},
         {NULL, NULL},
 };
 

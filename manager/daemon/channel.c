@@ -8,6 +8,8 @@
 #include "boot.h"
 #include "events.h"
 #include "log.h"
+#include "observe.h"
+#include "permissions.h"
 #include "sandbox.h"
 
 #define PROTOCOL_ERRORS_REPORTED 10 /* per sandbox; later ones are only counted */
@@ -48,6 +50,24 @@ static void on_agent_error(struct vgl_agent *a, const struct vgl_error_msg *m, v
         struct vgd_sandbox *s = u;
 
         vgd_event(s->d, s, "agent-error", "%s: %s", m->code, m->message);
+        if (m->ref_type == VGL_MSG_POLICY)
+                vgd_permissions_refused(s, m);
+}
+
+static void on_resource(struct vgl_agent *a, const struct vgl_resource_sample *r, void *u)
+{
+        vgd_observe_resource(u, r);
+}
+
+static void on_records(struct vgl_agent *a, const struct vgl_telemetry_batch *b, void *u)
+{
+        vgd_observe_records(u, b);
+}
+
+static void on_other_frame(struct vgl_agent *a, const struct vgl_frame *f, void *u)
+{
+        if (f->type == VGL_MSG_POLICY_ACK)
+                vgd_permissions_ack(u, f);
 }
 
 static void on_protocol_error(struct vgl_agent *a, const struct vgl_error *e, void *u)
@@ -69,6 +89,7 @@ static void on_closed(struct vgl_agent *a, const struct vgl_error *why, void *u)
 
         if (!s->ac) /* closed by us */
                 return;
+        vgd_permissions_fail(s, "the agent channel closed");
         vgd_event(s->d, s, "agent-closed", "agent channel closed: %s",
                   why && why->msg[0] ? why->msg : "end of stream");
         if (s->state == VGD_BOOTING)
@@ -81,6 +102,9 @@ static const struct vgl_agent_callbacks callbacks = {
         .on_agent_error = on_agent_error,
         .on_protocol_error = on_protocol_error,
         .on_closed = on_closed,
+        .on_resource = on_resource,
+        .on_records = on_records,
+        .on_other_frame = on_other_frame,
 };
 
 int vgd_channel_open(struct vgd_sandbox *s, struct vgl_error *err)
@@ -104,6 +128,7 @@ void vgd_channel_close(struct vgd_sandbox *s, const char *why)
         if (!ac)
                 return;
         s->ac = NULL;
+        vgd_permissions_fail(s, why);
         vgl_error_set(&e, ECONNABORTED, "%s", why);
         vgl_agent_eof(vgl_agent_conn_agent(ac), &e);
         vgl_agent_conn_free(ac);

@@ -41,7 +41,7 @@ int64_t vgd_wall_s(void)
 
 const struct vgl_tier *vgd_sandbox_tier(struct vgd_daemon *d, const struct vgd_sandbox *s)
 {
-        return vgl_policy_find_tier(&d->policy, s->tier);
+        return vgl_tier_set_find(&d->policy, s->tier);
 }
 
 void vgd_daemon_quit(struct vgd_daemon *d)
@@ -157,7 +157,7 @@ int vgd_daemon_init(struct vgd_daemon *d, struct vgd_config *cfg, struct vgl_err
                                  .signal_fd = -1};
         *cfg = (struct vgd_config){.pool = -1};
         vgd_log_set_level(d->cfg.verbose ? VGD_LOG_DEBUG : VGD_LOG_INFO);
-        if ((r = vgl_policy_load(d->cfg.policies_dir, &d->policy, err)) < 0)
+        if ((r = vgl_tier_set_load(d->cfg.policies_dir, &d->policy, err)) < 0)
                 goto fail;
         if (d->cfg.admin_group) {
                 if ((r = vgd_authz_admin_gid(d->cfg.admin_group, &d->admin_gid, err)) < 0)

@@ -40,6 +40,8 @@ struct vgd_resources {
 };
 
 struct vgd_daemon;
+struct vgd_perm_wait;
+struct vgl_bhv;
 
 struct vgd_sandbox {
         struct vgd_sandbox *next; /* registry list */
@@ -73,13 +75,22 @@ struct vgd_sandbox {
         int boot_timer, ttl_timer;             /* -1: none */
         struct vgl_varlink_call *reserve_call; /* a Reserve waiting for this boot */
         uint64_t reserve_ttl_s;                /* its TTL, started at the HELLO */
+
+        /* observation (observe.c, api-permissions.c) */
+        struct vgl_bhv *bhv;              /* tagger + window, created on first record */
+        struct vgd_perm_wait *perm_waits; /* POLICYs sent, not yet acknowledged */
+        uint64_t perm_generation;         /* of the last POLICY sent, 0: none */
+        double pub_tokens;                /* event publication budget (token bucket) */
+        uint64_t pub_ms;                  /* when pub_tokens was last refilled */
+        uint64_t unpublished;             /* tagged events not streamed (over budget) */
+        uint64_t bad_records_reported;
 };
 
 struct vgd_subscriber;
 
 struct vgd_daemon {
         struct vgd_config cfg;
-        struct vgl_policy policy;
+        struct vgl_tier_set policy;
         virConnectPtr conn;
         const char *domain_type;
         struct vgl_varlink_server *server;

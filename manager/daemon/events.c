@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "behaviour.h"
 #include "cleanup.h"
 #include "log.h"
 #include "proto-msg.h"
@@ -55,7 +56,21 @@ int vgd_events_subscribe(struct vgd_daemon *d, struct vgl_varlink_call *call,
         return 0;
 }
 
-static struct json_object *event_json(struct vgd_sandbox *s, const char *kind, const char *msg)
+static struct json_object *tags_json(uint32_t tags)
+{
+        struct json_object *a = json_object_new_array();
+
+        for (unsigned t = 0; a && t < VGL_TAG_COUNT; t++)
+                if ((tags & VGL_TAG_BIT(t)) &&
+                    json_object_array_add(a, json_object_new_string(vgl_tag_name(t))) < 0) {
+                        json_object_put(a);
+                        return NULL;
+                }
+        return a;
+}
+
+static struct json_object *event_json(struct vgd_sandbox *s, const char *kind, const char *msg,
+                                      uint32_t tags)
 {
         struct json_object *ev = json_object_new_object(), *o = json_object_new_object();
 
@@ -63,7 +78,7 @@ static struct json_object *event_json(struct vgd_sandbox *s, const char *kind, c
             vgl_json_add(ev, "sandbox", json_object_new_string(s ? s->id : "")) < 0 ||
             vgl_json_add(ev, "kind", json_object_new_string(kind)) < 0 ||
             vgl_json_add(ev, "message", json_object_new_string(msg)) < 0 ||
-            vgl_json_add(o, "event", ev) < 0) {
+            vgl_json_add(ev, "tags", tags_json(tags)) < 0 || vgl_json_add(o, "event", ev) < 0) {
                 json_object_put(o);
                 return NULL;
         }
@@ -79,26 +94,21 @@ static bool wants(const struct vgd_subscriber *sub, struct vgd_sandbox *s)
         return vgd_authz_can_see(&sub->caller, s);
 }
 
-void vgd_event(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, const char *fmt, ...)
+/* Guest-controlled text may end up in msg: keep it valid UTF-8. */
+static void sanitize(char *msg)
 {
-        _cleanup_json_ struct json_object *o = NULL;
-        struct vgd_subscriber *sub, *next;
-        char msg[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
-        /* Guest-controlled text may end up here: keep it valid UTF-8. */
         if (!vgl_utf8_valid(msg, strlen(msg)))
                 for (char *p = msg; *p; p++)
                         if ((unsigned char)*p >= 0x80)
                                 *p = '?';
-        vgd_log(strstr(kind, "error") || !strcmp(kind, "crashed") || !strcmp(kind, "gone")
-                        ? VGD_LOG_WARN
-                        : VGD_LOG_INFO,
-                s ? s->id : NULL, "%s: %s", kind, msg);
-        o = event_json(s, kind, msg);
+}
+
+static void publish(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, const char *msg,
+                    uint32_t tags)
+{
+        _cleanup_json_ struct json_object *o = event_json(s, kind, msg, tags);
+        struct vgd_subscriber *sub, *next;
+
         if (!o)
                 return;
         for (sub = d->subscribers; sub; sub = next) {
@@ -107,6 +117,34 @@ void vgd_event(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, co
                 if (wants(sub, s))
                         vgl_varlink_call_notify(sub->call, o);
         }
+}
+
+void vgd_event(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        sanitize(msg);
+        vgd_log(strstr(kind, "error") || !strcmp(kind, "crashed") || !strcmp(kind, "gone")
+                        ? VGD_LOG_WARN
+                        : VGD_LOG_INFO,
+                s ? s->id : NULL, "%s: %s", kind, msg);
+        publish(d, s, kind, msg, 0);
+}
+
+void vgd_event_tagged(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, uint32_t tags,
+                      const char *text)
+{
+        char msg[512];
+
+        snprintf(msg, sizeof(msg), "%s", text);
+        sanitize(msg);
+        if (tags & VGL_TAG_BIT(VGL_TAG_POLICY_VIOLATION))
+                vgd_log(VGD_LOG_WARN, s ? s->id : NULL, "%s: %s", kind, msg);
+        publish(d, s, kind, msg, tags);
 }
 
 unsigned vgd_events_count(const struct vgd_daemon *d)

@@ -1,6 +1,8 @@
 /* Events about sandboxes: logged, and streamed to Subscribe callers. */
 #pragma once
 
+#include <stdint.h>
+
 #include "authz.h"
 #include "daemon.h"
 
@@ -13,6 +15,12 @@ int vgd_events_subscribe(struct vgd_daemon *d, struct vgl_varlink_call *call,
  * a daemon event, for admins only). kind: "reserved", "released", ... */
 void vgd_event(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
+
+/* An observed behaviour (observe.c): sent like vgd_event with its tags
+ * (VGL_TAG_BIT()s of behaviour.h); logged only when it is a policy violation
+ * (the guest sets the rate; the caller rate-limits). */
+void vgd_event_tagged(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, uint32_t tags,
+                      const char *text);
 
 /* The number of subscribers. */
 unsigned vgd_events_count(const struct vgd_daemon *d);

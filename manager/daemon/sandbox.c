@@ -9,6 +9,8 @@
 #include <sys/random.h>
 
 #include "cleanup.h"
+#include "observe.h"
+#include "permissions.h"
 #include "proto-msg.h"
 
 static const char *const state_names[] = {
@@ -87,6 +89,8 @@ struct vgd_sandbox *vgd_sandbox_unref(struct vgd_sandbox *s)
 {
         if (!s || --s->refs > 0)
                 return NULL;
+        vgd_permissions_fail(s, "the sandbox is gone");
+        vgd_observe_free(s);
         json_object_put(s->labels);
         if (s->dom)
                 virDomainFree(s->dom);
@@ -156,11 +160,14 @@ static int common_fields(const struct vgd_sandbox *s, struct json_object *o)
 int vgd_sandbox_to_json(const struct vgd_sandbox *s, struct json_object **ret)
 {
         _cleanup_json_ struct json_object *o = json_object_new_object();
+        struct json_object *b = NULL;
 
         if (!o || common_fields(s, o) < 0 ||
             vgl_json_add(o, "domain", json_object_new_string(s->domain)) < 0)
                 return -ENOMEM;
         if (s->hello && vgl_json_add(o, "agent", agent_json(s)) < 0)
+                return -ENOMEM;
+        if (vgd_observe_json(s, &b) < 0 || vgl_json_add(o, "behaviour", b) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(o);
         return 0;

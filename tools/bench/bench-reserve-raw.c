@@ -75,14 +75,14 @@ static int close_channel(void *u)
 
 int bench_raw_init(const char *policies_dir, const char *image_dir, struct vgl_error *err)
 {
-        struct vgl_policy pol;
+        struct vgl_tier_set pol;
         const struct vgl_tier *t;
         int r;
 
-        if ((r = vgl_policy_load(policies_dir, &pol, err)) < 0 ||
+        if ((r = vgl_tier_set_load(policies_dir, &pol, err)) < 0 ||
             (r = vgl_image_load(image_dir, &img, err)) < 0)
                 return r;
-        t = vgl_policy_find_tier(&pol, BENCH_TIER);
+        t = vgl_tier_set_find(&pol, BENCH_TIER);
         if (!t)
                 return vgl_error_set(err, ENOENT, "no tier %s in %s", BENCH_TIER, policies_dir);
         tier = *t;

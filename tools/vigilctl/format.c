@@ -136,7 +136,19 @@ void vgl_ctl_print_event(FILE *f, const struct vgl_client_event *e)
 {
         char when[64];
 
+        struct json_object *tags = NULL;
+
         vgl_ctl_format_time(e->time, when, sizeof(when));
-        fprintf(f, "%s  %-12s  %-14s  %s\n", when, e->sandbox, e->kind, e->message);
+        fprintf(f, "%s  %-12s  %-14s  %s", when, e->sandbox, e->kind, e->message);
+        /* Behaviour events carry tags (a daemon before them sends none). */
+        if (e->json && json_object_object_get_ex(e->json, "tags", &tags) &&
+            json_object_is_type(tags, json_type_array) && json_object_array_length(tags) > 0) {
+                fputs("  [", f);
+                for (size_t i = 0; i < json_object_array_length(tags); i++)
+                        fprintf(f, "%s%s", i ? "," : "",
+                                json_object_get_string(json_object_array_get_idx(tags, i)));
+                fputc(']', f);
+        }
+        fputc('\n', f);
         fflush(f);
 }

@@ -80,7 +80,7 @@ static int setup(void **state)
         snprintf(path, sizeof(path), "%s/img", dir);
         d.cfg.images_dir = strdup(path);
         snprintf(path, sizeof(path), "%s/policies", src ? src : ".");
-        assert_int_equal(vgl_policy_load(path, &d.policy, &e), 0);
+        assert_int_equal(vgl_tier_set_load(path, &d.policy, &e), 0);
         snprintf(path, sizeof(path), "%s/console", dir);
         mkdir(path, 0700);
         d.domain_type = "qemu";

@@ -29,23 +29,23 @@ static void test_shipped_policies(void **state)
         }
         char dir[4096];
         snprintf(dir, sizeof(dir), "%s/policies", root);
-        struct vgl_policy p;
+        struct vgl_tier_set p;
         struct vgl_error e = {0};
-        assert_int_equal(vgl_policy_load(dir, &p, &e), 0);
+        assert_int_equal(vgl_tier_set_load(dir, &p, &e), 0);
         assert_int_equal(p.n_tiers, 4);
         const char *order[] = {"low", "medium", "high", "paranoid"};
         for (size_t i = 0; i < 4; i++)
                 assert_string_equal(p.tiers[i].name, order[i]);
-        assert_string_equal(vgl_policy_tier_for_trust(&p, 1.0)->name, "low");
-        assert_string_equal(vgl_policy_tier_for_trust(&p, 0.75)->name, "low");
-        assert_string_equal(vgl_policy_tier_for_trust(&p, 0.6)->name, "medium");
-        assert_string_equal(vgl_policy_tier_for_trust(&p, 0.3)->name, "high");
-        assert_string_equal(vgl_policy_tier_for_trust(&p, 0.0)->name, "paranoid");
-        assert_null(vgl_policy_tier_for_trust(&p, 1.5));
-        assert_null(vgl_policy_tier_for_trust(&p, -0.1));
-        assert_non_null(vgl_policy_find_tier(&p, "high"));
-        assert_null(vgl_policy_find_tier(&p, "nope"));
-        assert_int_equal(vgl_policy_find_tier(&p, "paranoid")->network, VGL_NET_NONE);
+        assert_string_equal(vgl_tier_set_for_trust(&p, 1.0)->name, "low");
+        assert_string_equal(vgl_tier_set_for_trust(&p, 0.75)->name, "low");
+        assert_string_equal(vgl_tier_set_for_trust(&p, 0.6)->name, "medium");
+        assert_string_equal(vgl_tier_set_for_trust(&p, 0.3)->name, "high");
+        assert_string_equal(vgl_tier_set_for_trust(&p, 0.0)->name, "paranoid");
+        assert_null(vgl_tier_set_for_trust(&p, 1.5));
+        assert_null(vgl_tier_set_for_trust(&p, -0.1));
+        assert_non_null(vgl_tier_set_find(&p, "high"));
+        assert_null(vgl_tier_set_find(&p, "nope"));
+        assert_int_equal(vgl_tier_set_find(&p, "paranoid")->network, VGL_NET_NONE);
 }
 
 static void test_good_tier(void **state)
@@ -113,37 +113,37 @@ static struct vgl_tier tier(const char *name, enum vgl_posture p, double lo, dou
 
 static void test_set_validation(void **state)
 {
-        struct vgl_policy p = {.n_tiers = 2};
+        struct vgl_tier_set p = {.n_tiers = 2};
         struct vgl_error e = {0};
         p.tiers[0] = tier("a", VGL_POSTURE_HIGH, 0.0, 0.5);
         p.tiers[1] = tier("b", VGL_POSTURE_LOW, 0.5, 1.0);
-        assert_int_equal(vgl_policy_validate(&p, &e), 0);
+        assert_int_equal(vgl_tier_set_validate(&p, &e), 0);
         assert_string_equal(p.tiers[0].name, "b"); /* sorted by posture */
 
         p.tiers[0] = tier("a", VGL_POSTURE_HIGH, 0.0, 0.4);
         p.tiers[1] = tier("b", VGL_POSTURE_LOW, 0.5, 1.0);
-        assert_int_equal(vgl_policy_validate(&p, &e), -EINVAL);
+        assert_int_equal(vgl_tier_set_validate(&p, &e), -EINVAL);
         assert_non_null(strstr(e.msg, "gap"));
 
         p.tiers[0] = tier("a", VGL_POSTURE_LOW, 0.0, 0.5);
         p.tiers[1] = tier("a", VGL_POSTURE_HIGH, 0.5, 1.0);
-        assert_int_equal(vgl_policy_validate(&p, &e), -EINVAL);
+        assert_int_equal(vgl_tier_set_validate(&p, &e), -EINVAL);
         assert_non_null(strstr(e.msg, "named"));
 
         p.tiers[0] = tier("a", VGL_POSTURE_LOW, 0.0, 0.5);
         p.tiers[1] = tier("b", VGL_POSTURE_LOW, 0.5, 1.0);
-        assert_int_equal(vgl_policy_validate(&p, &e), -EINVAL);
+        assert_int_equal(vgl_tier_set_validate(&p, &e), -EINVAL);
         assert_non_null(strstr(e.msg, "posture"));
 
         p.n_tiers = 0;
-        assert_int_equal(vgl_policy_validate(&p, &e), -ENOENT);
+        assert_int_equal(vgl_tier_set_validate(&p, &e), -ENOENT);
 }
 
 static void test_missing_dir(void **state)
 {
-        struct vgl_policy p;
+        struct vgl_tier_set p;
         struct vgl_error e = {0};
-        assert_int_equal(vgl_policy_load("/nonexistent-vigil", &p, &e), -ENOENT);
+        assert_int_equal(vgl_tier_set_load("/nonexistent-vigil", &p, &e), -ENOENT);
         assert_non_null(strstr(e.msg, "/nonexistent-vigil/tiers"));
 }
 
