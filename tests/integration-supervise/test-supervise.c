@@ -590,20 +590,9 @@ static int prepare_guest(void)
 static int group_setup(void **state)
 {
         struct vgl_error e = {};
-        char id[32];
 
-        if (vm_init(&vm, &e) < 0) {
+        if (vm_start_agent(&vm, "sup", &img, BOOT_TIMEOUT_S, &e) < 0) {
                 fprintf(stderr, "# setup: %s\n", e.msg);
-                return -1;
-        }
-        snprintf(id, sizeof(id), "sup-%d", (int)getpid());
-        if (vm_boot(&vm, id, &img, img.initrd, false, &e) < 0) {
-                fprintf(stderr, "# boot: %s\n", e.msg);
-                return -1;
-        }
-        if (!vm_wait(&vm, vm_pred_hello, NULL, BOOT_TIMEOUT_S) || !vm.hello) {
-                fprintf(stderr, "# no hello from the agent within %d s\n", BOOT_TIMEOUT_S);
-                vm_dump_console(&vm);
                 return -1;
         }
         fprintf(stderr, "# booted (%s), agent caps %#x\n", vgl_virt_domain_type(), vm.h.caps);

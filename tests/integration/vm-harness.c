@@ -339,3 +339,23 @@ void vm_dump_console(struct vm *vm)
         if (asprintf(&cmd, "tail -n 30 '%s' >&2", vm->console_log) >= 0 && system(cmd) != 0)
                 fprintf(stderr, "# (no console log)\n");
 }
+
+int vm_start_agent(struct vm *vm, const char *prefix, const struct vgl_image *img, int timeout_s,
+                   struct vgl_error *err)
+{
+        char id[64];
+        int r = vm_init(vm, err);
+
+        if (r < 0)
+                return r;
+        snprintf(id, sizeof(id), "%s-%d", prefix, (int)getpid());
+        r = vm_boot(vm, id, img, img->initrd, false, err);
+        if (r < 0)
+                return r;
+        if (!vm_wait(vm, vm_pred_hello, NULL, timeout_s) || !vm->hello) {
+                vm_dump_console(vm);
+                return vgl_error_set(err, ETIMEDOUT, "no hello from the agent within %d s",
+                                     timeout_s);
+        }
+        return 0;
+}

@@ -81,6 +81,12 @@ bool vm_wait(struct vm *vm, bool (*pred)(struct vm *vm, void *arg), void *arg, i
 
 bool vm_pred_hello(struct vm *vm, void *arg);
 
+/* vm_init, then vm_boot of img's agent initramfs as domain "<prefix>-<pid>",
+ * then waits up to timeout_s for the agent's HELLO; prints the console tail
+ * on failure. The setup step every agent test shares. */
+int vm_start_agent(struct vm *vm, const char *prefix, const struct vgl_image *img, int timeout_s,
+                   struct vgl_error *err);
+
 /* Runs argv in the guest and waits for its exit (up to timeout_s). */
 int vm_exec(struct vm *vm, char **argv, struct vm_exec_result *res, int timeout_s,
             struct vgl_error *err);
