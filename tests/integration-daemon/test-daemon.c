@@ -316,6 +316,7 @@ int main(void)
                 cmocka_unit_test_setup(test_vm_killed, check_alive),
                 cmocka_unit_test_setup(test_ttl_expiry, check_alive),
                 cmocka_unit_test_setup(test_vigilctl, check_alive),
+                cmocka_unit_test_setup(test_observe, check_alive),
                 cmocka_unit_test_setup(test_release, check_alive),
         };
         struct vgl_error e = {};

@@ -63,3 +63,4 @@ void test_vm_killed(void **state);
 void test_ttl_expiry(void **state);
 void test_release(void **state);
 void test_vigilctl(void **state);
+void test_observe(void **state);
