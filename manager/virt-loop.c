@@ -117,3 +117,23 @@ void vgl_virt_loop_stop(void)
         pthread_join(loop_thread, NULL);
         loop_running = false;
 }
+
+struct loop_run {
+        void (*fn)(void *userdata);
+        void *userdata;
+};
+
+static int loop_run_trampoline(void *userdata)
+{
+        struct loop_run *r = userdata;
+
+        r->fn(r->userdata);
+        return 0;
+}
+
+int vgl_virt_loop_run(void (*fn)(void *userdata), void *userdata)
+{
+        struct loop_run r = {.fn = fn, .userdata = userdata};
+
+        return vgl_virt_loop_call(loop_run_trampoline, &r);
+}

@@ -70,6 +70,10 @@ void vgl_virt_loop_stop(void);
  * so the agent layer itself needs no locks. */
 int vgl_virt_loop_call(int (*fn)(void *userdata), void *userdata);
 
+/* Like vgl_virt_loop_call for a function that returns nothing; returns 0,
+ * or what vgl_virt_loop_call returns when it cannot run fn. */
+int vgl_virt_loop_run(void (*fn)(void *userdata), void *userdata);
+
 /* ---- connections and domains ---- */
 
 /* Opens a libvirt connection. uri NULL means the default,

@@ -29,24 +29,9 @@
 #define WAIT_LIMIT_S 30
 
 /* Runs fn(data) on the event loop thread (manager/virt.h) and waits for it. */
-struct on_loop_arg {
-        void (*fn)(void *data);
-        void *data;
-};
-
-static int on_loop_trampoline(void *userdata)
-{
-        struct on_loop_arg *a = userdata;
-
-        a->fn(a->data);
-        return 0;
-}
-
 static void on_loop(void (*fn)(void *data), void *data)
 {
-        struct on_loop_arg a = {.fn = fn, .data = data};
-
-        assert_int_equal(vgl_virt_loop_call(on_loop_trampoline, &a), 0);
+        assert_int_equal(vgl_virt_loop_run(fn, data), 0);
 }
 
 static void noop(void *data)
