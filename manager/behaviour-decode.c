@@ -101,8 +101,10 @@ int vgl_bhv_judge(struct vgl_bhv *b, struct vgl_bhv_event *ev, struct vgl_error 
                         tags = VGL_TAG_BIT(VGL_TAG_RESOURCE_BURST);
                 break;
         case VGL_REC_SYSCALL:
+                /* The sequence, not the judgement: a denied critical call also
+                 * comes as a typed record (file, net, exec, privilege), which
+                 * carries policy_violation; tagging both counted it twice. */
                 r = check_verdict(ev->u.sys.verdict, ev->u.sys.err, true, err);
-                tags = verdict_tags(ev->u.sys.verdict);
                 break;
         case VGL_REC_NET:
                 r = judge_net(b, &ev->u.net, &tags, err);

@@ -38,7 +38,7 @@ enum vgl_tag {
         VGL_TAG_PROCESS_SPAWN,         /* an exec */
         VGL_TAG_PRIVILEGE_CHANGE,      /* a privilege call */
         VGL_TAG_RESOURCE_BURST,   /* usage/resource jump vs the rolling baseline, or a limit hit */
-        VGL_TAG_POLICY_VIOLATION, /* any denied verdict */
+        VGL_TAG_POLICY_VIOLATION, /* a denied decision (typed records; not the syscall record) */
         VGL_TAG_COUNT,
 };
 
