@@ -16,8 +16,10 @@
 #include "metadata.h"
 #include "pool.h"
 #include "registry.h"
+#include "permissions.h"
 #include "reserve.h"
 #include "sandbox.h"
+#include "tierperms.h"
 #include "work.h"
 
 int vgd_image_resolve(struct vgd_daemon *d, const char *name, struct vgl_image *ret,
@@ -159,12 +161,11 @@ static void remove_boot_timer(struct vgd_sandbox *s)
         s->boot_timer = -1;
 }
 
-void vgd_boot_hello(struct vgd_sandbox *s)
+static void boot_ready(struct vgd_sandbox *s)
 {
         struct vgd_daemon *d = s->d;
         uint64_t ms = vgd_now_ms() - s->boot_started_ms;
 
-        remove_boot_timer(s);
         vgd_pool_boot_ok(d, s->tier);
         if (s->reserve_call) {
                 vgd_reserve_complete(s);
@@ -174,6 +175,38 @@ void vgd_boot_hello(struct vgd_sandbox *s)
         vgd_metadata_save(s);
         vgd_event(d, s, "ready", "%s pool VM up in %llu ms (agent %s, kernel %s)", s->tier,
                   (unsigned long long)ms, s->h.agent_version, s->h.kernel);
+}
+
+static void tier_set_done(struct vgd_sandbox *s, int r, const char *msg)
+{
+        char why[600];
+
+        if (s->state != VGD_BOOTING)
+                return;
+        if (r == 0) {
+                boot_ready(s);
+        } else if (r != -ECONNABORTED) { /* a closed channel fails the boot by itself */
+                snprintf(why, sizeof(why), "the %s permission set was not applied: %s", s->tier,
+                         msg);
+                vgd_boot_failed(s, why);
+        }
+}
+
+void vgd_boot_hello(struct vgd_sandbox *s)
+{
+        struct json_object *set = vgd_tierperms_get(s->d, s->tier);
+        struct vgl_error e = {};
+        char why[600];
+
+        remove_boot_timer(s);
+        /* No sandbox is handed out before its agent enforces its tier's set. */
+        if (!set) {
+                boot_ready(s);
+        } else if (vgd_permissions_push(s, set, tier_set_done, &e) < 0) {
+                snprintf(why, sizeof(why), "the %s permission set cannot be applied: %s", s->tier,
+                         e.msg);
+                vgd_boot_failed(s, why);
+        }
 }
 
 void vgd_boot_failed(struct vgd_sandbox *s, const char *reason)

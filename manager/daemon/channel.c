@@ -11,8 +11,28 @@
 #include "observe.h"
 #include "permissions.h"
 #include "sandbox.h"
+#include "tierperms.h"
 
 #define PROTOCOL_ERRORS_REPORTED 10 /* per sandbox; later ones are only counted */
+
+static void resync_done(struct vgd_sandbox *s, int r, const char *msg)
+{
+        if (r < 0 && r != -ECONNABORTED)
+                vgd_event(s->d, s, "agent-error", "the %s permission set was not re-applied: %s",
+                          s->tier, msg);
+}
+
+/* After a vigild restart the agent still enforces what it had, but the
+ * tagger starts from the open set: send the tier's set again so both agree
+ * (a set an admin pushed with SetPermissions is not kept across restarts). */
+static void resync_permissions(struct vgd_sandbox *s)
+{
+        struct json_object *set = vgd_tierperms_get(s->d, s->tier);
+        struct vgl_error e = {};
+
+        if (set && vgd_permissions_push(s, set, resync_done, &e) < 0)
+                resync_done(s, -EIO, e.msg);
+}
 
 static void on_hello(struct vgl_agent *a, const struct vgl_hello *h, uint32_t version, void *u)
 {
@@ -27,6 +47,7 @@ static void on_hello(struct vgl_agent *a, const struct vgl_hello *h, uint32_t ve
                 s->restored = false;
                 vgd_event(s->d, s, "agent-back", "agent %s reconnected after restart",
                           h->agent_version);
+                resync_permissions(s);
                 return;
         }
         if (s->state == VGD_BOOTING)

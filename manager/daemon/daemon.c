@@ -22,6 +22,7 @@
 #include "pool.h"
 #include "registry.h"
 #include "sandbox.h"
+#include "tierperms.h"
 #include "vigil-config.h"
 
 #define JOBS_WAIT_MS 60000 /* at stop: how long background destroys may take */
@@ -157,7 +158,8 @@ int vgd_daemon_init(struct vgd_daemon *d, struct vgd_config *cfg, struct vgl_err
                                  .signal_fd = -1};
         *cfg = (struct vgd_config){.pool = -1};
         vgd_log_set_level(d->cfg.verbose ? VGD_LOG_DEBUG : VGD_LOG_INFO);
-        if ((r = vgl_tier_set_load(d->cfg.policies_dir, &d->policy, err)) < 0)
+        if ((r = vgl_tier_set_load(d->cfg.policies_dir, &d->policy, err)) < 0 ||
+            (r = vgd_tierperms_load(d, d->cfg.policies_dir, err)) < 0)
                 goto fail;
         if (d->cfg.admin_group) {
                 if ((r = vgd_authz_admin_gid(d->cfg.admin_group, &d->admin_gid, err)) < 0)
@@ -247,5 +249,6 @@ void vgd_daemon_fini(struct vgd_daemon *d)
         if (d->conn)
                 virConnectClose(d->conn);
         d->conn = NULL;
+        vgd_tierperms_free(d);
         vgd_config_done(&d->cfg);
 }

@@ -80,6 +80,7 @@ struct vgd_sandbox {
         struct vgl_bhv *bhv;              /* tagger + window, created on first record */
         struct vgd_perm_wait *perm_waits; /* POLICYs sent, not yet acknowledged */
         uint64_t perm_generation;         /* of the last POLICY sent, 0: none */
+        uint64_t perm_applied;            /* of the last POLICY acknowledged, 0: none */
         double pub_tokens;                /* event publication budget (token bucket) */
         uint64_t pub_ms;                  /* when pub_tokens was last refilled */
         uint64_t unpublished;             /* tagged events not streamed (over budget) */
@@ -91,6 +92,7 @@ struct vgd_subscriber;
 struct vgd_daemon {
         struct vgd_config cfg;
         struct vgl_tier_set policy;
+        struct json_object *tier_perms[VGL_TIER_MAX]; /* by policy.tiers index; tierperms.h */
         virConnectPtr conn;
         const char *domain_type;
         struct vgl_varlink_server *server;

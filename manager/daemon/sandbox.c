@@ -89,7 +89,7 @@ struct vgd_sandbox *vgd_sandbox_unref(struct vgd_sandbox *s)
 {
         if (!s || --s->refs > 0)
                 return NULL;
-        vgd_permissions_fail(s, "the sandbox is gone");
+        vgd_permissions_drop(s, "the sandbox is gone");
         vgd_observe_free(s);
         json_object_put(s->labels);
         if (s->dom)

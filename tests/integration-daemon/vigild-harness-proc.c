@@ -49,6 +49,7 @@ static int write_tier(struct vd *d, const char *src, const char *file, const str
 
 int vd_write_policies(struct vd *d, const struct vd_pool *pools, size_t n, struct vgl_error *err)
 {
+        static const char *const shipped[] = {"permissions", "rules", "nwfilter", "adjust.json"};
         const char *root = getenv("VIGIL_SOURCE_ROOT");
         char src[4096], dir[4096];
         struct dirent *e;
@@ -74,6 +75,13 @@ int vd_write_policies(struct vd *d, const struct vd_pool *pools, size_t n, struc
         closedir(dp);
         if (r == 0 && count == 0)
                 r = vgl_error_set(err, ENOENT, "no tier templates in %s", src);
+        /* Everything else (permission sets, rules, filters...) as shipped. */
+        for (size_t i = 0; r == 0 && i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+                snprintf(src, sizeof(src), "%s/policies/%s", root, shipped[i]);
+                snprintf(dir, sizeof(dir), "%s/%s", d->policies, shipped[i]);
+                if (access(src, F_OK) == 0 && symlink(src, dir) < 0)
+                        r = vgl_error_set(err, errno, "symlink %s: %m", dir);
+        }
         return r;
 }
 
