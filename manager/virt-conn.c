@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -77,14 +78,38 @@ int vgl_virt_open(const char *uri, const char *state_dir, virConnectPtr *ret, st
         return 0;
 }
 
+bool vgl_virt_kvm_usable(char *why, size_t size)
+{
+        const char *forced = getenv("VIGIL_DOMAIN_TYPE");
+        int fd;
+
+        if (forced && (!strcmp(forced, "kvm") || !strcmp(forced, "qemu"))) {
+                snprintf(why, size, "VIGIL_DOMAIN_TYPE=%s", forced);
+                return !strcmp(forced, "kvm");
+        }
+        fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+                snprintf(why, size, "/dev/kvm: %s", strerror(errno));
+                return false;
+        }
+        close(fd);
+        /* A /dev/kvm without the hardware module is a software KVM (such as
+         * kvm_pvm, which shadows page tables and runs only guests built for
+         * it): stock guest kernels crawl or fail there, TCG is faster. */
+        if (access("/sys/module/kvm_intel", F_OK) < 0 && access("/sys/module/kvm_amd", F_OK) < 0) {
+                snprintf(why, size,
+                         "/dev/kvm is not hardware KVM (no kvm_intel or kvm_amd module)");
+                return false;
+        }
+        snprintf(why, size, "/dev/kvm with hardware KVM");
+        return true;
+}
+
 const char *vgl_virt_domain_type(void)
 {
-        int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        char why[128];
 
-        if (fd < 0)
-                return "qemu";
-        close(fd);
-        return "kvm";
+        return vgl_virt_kvm_usable(why, sizeof(why)) ? "kvm" : "qemu";
 }
 
 void vgl_virt_domain_discard(virDomainPtr dom)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -86,7 +87,12 @@ int vgl_virt_open(const char *uri, const char *state_dir, virConnectPtr *ret,
 /* Builds the default embedded URI for state_dir into a new string. */
 int vgl_virt_embed_uri(const char *state_dir, char **ret, struct vgl_error *err);
 
-/* "kvm" if /dev/kvm can be opened read-write, "qemu" (TCG) otherwise. */
+/* Whether guests should run under KVM: /dev/kvm opens read-write and is
+ * hardware KVM (kvm_intel or kvm_amd loaded), or VIGIL_DOMAIN_TYPE=kvm|qemu
+ * says so. why gets the reason either way. */
+bool vgl_virt_kvm_usable(char *why, size_t size);
+
+/* "kvm" when vgl_virt_kvm_usable, "qemu" (TCG) otherwise. */
 const char *vgl_virt_domain_type(void);
 
 /* Destroys (if running) and undefines (if persistent) a domain; both are

@@ -55,10 +55,20 @@ static void test_embed_uri(void **state)
 static void test_domain_type(void **state)
 {
         int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+        bool hw = access("/sys/module/kvm_intel", F_OK) == 0 ||
+                  access("/sys/module/kvm_amd", F_OK) == 0;
+        char why[128];
 
-        assert_string_equal(vgl_virt_domain_type(), fd >= 0 ? "kvm" : "qemu");
+        unsetenv("VIGIL_DOMAIN_TYPE");
+        assert_string_equal(vgl_virt_domain_type(), fd >= 0 && hw ? "kvm" : "qemu");
         if (fd >= 0)
                 close(fd);
+        setenv("VIGIL_DOMAIN_TYPE", "qemu", 1);
+        assert_false(vgl_virt_kvm_usable(why, sizeof(why)));
+        assert_string_equal(why, "VIGIL_DOMAIN_TYPE=qemu");
+        setenv("VIGIL_DOMAIN_TYPE", "kvm", 1);
+        assert_string_equal(vgl_virt_domain_type(), "kvm");
+        unsetenv("VIGIL_DOMAIN_TYPE");
 }
 
 static int add_one(void *u)
