@@ -41,7 +41,7 @@ struct vgl_tier {
         char image[64]; /* image name; "microvm" is the built microVM */
         unsigned vcpus, max_vcpus;
         uint64_t memory_mib, max_memory_mib;
-        unsigned cpu_quota_percent; /* 1..100 of each vCPU */
+        unsigned cpu_quota_percent;           /* 1..100 of each vCPU */
         uint64_t net_in_kbps, net_out_kbps;   /* "bandwidth_kbps": 0 or absent: no cap */
         uint64_t disk_iops, disk_bytes_per_s; /* "disk": 0 or absent: no cap */
         bool hop_on_entry; /* "hop": entering by demotion moves the workload into this

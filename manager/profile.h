@@ -52,17 +52,17 @@ enum vgl_action {
 };
 
 enum vgl_action_state {
-        VGL_ACTION_PENDING = 0, /* not attempted yet */
-        VGL_ACTION_APPLIED,     /* done and read back */
-        VGL_ACTION_UNSUPPORTED, /* this host or driver cannot do it (reason says why) */
+        VGL_ACTION_PENDING = 0,    /* not attempted yet */
+        VGL_ACTION_APPLIED,        /* done and read back */
+        VGL_ACTION_UNSUPPORTED,    /* this host or driver cannot do it (reason says why) */
         VGL_ACTION_NOT_APPLICABLE, /* nothing to act on (no NIC, no disk) */
         VGL_ACTION_FAILED,         /* tried; libvirt's error or a read-back mismatch in reason */
 };
 
 struct vgl_action_result {
         enum vgl_action_state state;
-        int64_t time;                 /* Unix seconds of the last attempt, 0: never */
-        char value[64];               /* what was read back, as text ("1", "256 MiB") */
+        int64_t time;   /* Unix seconds of the last attempt, 0: never */
+        char value[64]; /* what was read back, as text ("1", "256 MiB") */
         char reason[VGL_PROFILE_REASON_MAX];
 };
 
