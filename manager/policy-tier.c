@@ -7,12 +7,26 @@
 #include <json-c/json.h>
 
 #include "policy.h"
+#include "profile.h"
 #include "proto-msg.h"
 
 static const char *const tier_fields[] = {
-        "name",  "posture", "description", "min_trust",         "max_trust",
-        "image", "vcpus",   "memory_mib",  "cpu_quota_percent", "network",
-        "pool",  "ttl_s",   NULL,
+        "name",
+        "posture",
+        "description",
+        "min_trust",
+        "max_trust",
+        "image",
+        "vcpus",
+        "memory_mib",
+        "cpu_quota_percent",
+        "network",
+        "pool",
+        "ttl_s",
+        "bandwidth_kbps",
+        "disk",
+        "hop",
+        NULL,
 };
 
 static int check_known_fields(struct json_object *o, const char *const *known, const char *where,
@@ -112,10 +126,10 @@ static int parse_names(struct json_object *o, struct vgl_tier *t, struct vgl_err
 static int parse_limits(struct json_object *o, struct vgl_tier *t, struct vgl_error *err)
 {
         uint64_t vc = 0, vm = 0, q = 0, pool = 0;
-        int r = get_pair(o, "vcpus", "current", 1, 64, &vc, &vm, err);
+        int r = get_pair(o, "vcpus", "current", 1, VGL_LIMIT_VCPUS_MAX, &vc, &vm, err);
         if (r >= 0)
-                r = get_pair(o, "memory_mib", "current", 64, 1024 * 1024, &t->memory_mib,
-                             &t->max_memory_mib, err);
+                r = get_pair(o, "memory_mib", "current", VGL_LIMIT_MEMORY_MIB_MIN,
+                             VGL_LIMIT_MEMORY_MIB_MAX, &t->memory_mib, &t->max_memory_mib, err);
         if (r >= 0)
                 r = get_pair(o, "ttl_s", "default", 1, 366 * 86400, &t->ttl_default_s,
                              &t->ttl_max_s, err);
@@ -134,6 +148,45 @@ static int parse_limits(struct json_object *o, struct vgl_tier *t, struct vgl_er
         return 0;
 }
 
+/* An optional object of optional caps: {"<a>": N, "<b>": M}, absent or 0: no cap. */
+static int get_caps(struct json_object *o, const char *name, const char *a, uint64_t max_a,
+                    const char *b, uint64_t max_b, uint64_t *ret_a, uint64_t *ret_b,
+                    struct vgl_error *err)
+{
+        struct json_object *v = NULL;
+        if (!json_object_object_get_ex(o, name, &v) || !v)
+                return 0;
+        if (!json_object_is_type(v, json_type_object))
+                return vgl_error_set(err, EINVAL, "field '%s' must be {\"%s\": N, \"%s\": M}", name,
+                                     a, b);
+        const char *const fields[] = {a, b, NULL};
+        char where[64];
+        snprintf(where, sizeof(where), "%s.", name);
+        int r = check_known_fields(v, fields, where, err);
+        if (r < 0)
+                return r;
+        struct vgl_error e = {0};
+        r = vgl_json_get_u64(v, a, false, max_a, ret_a, &e);
+        if (r >= 0)
+                r = vgl_json_get_u64(v, b, false, max_b, ret_b, &e);
+        if (r < 0)
+                return vgl_error_set(err, EINVAL, "%s: %s", name, e.msg);
+        return 0;
+}
+
+/* The live-adjustable extras: bandwidth and disk caps, hop on entry. */
+static int parse_caps(struct json_object *o, struct vgl_tier *t, struct vgl_error *err)
+{
+        int r = get_caps(o, "bandwidth_kbps", "in", VGL_LIMIT_KBPS_MAX, "out", VGL_LIMIT_KBPS_MAX,
+                         &t->net_in_kbps, &t->net_out_kbps, err);
+        if (r >= 0)
+                r = get_caps(o, "disk", "iops", VGL_LIMIT_IOPS_MAX, "bytes_per_s",
+                             VGL_LIMIT_BYTES_PER_S_MAX, &t->disk_iops, &t->disk_bytes_per_s, err);
+        if (r >= 0)
+                r = vgl_json_get_bool(o, "hop", false, &t->hop_on_entry, err);
+        return r < 0 ? r : 0;
+}
+
 static int parse_object(struct json_object *o, struct vgl_tier *ret, struct vgl_error *err)
 {
         struct vgl_tier t = {0};
@@ -148,6 +201,8 @@ static int parse_object(struct json_object *o, struct vgl_tier *ret, struct vgl_
                 r = vgl_error_set(err, EINVAL, "min_trust must be below max_trust");
         if (r >= 0)
                 r = parse_limits(o, &t, err);
+        if (r >= 0)
+                r = parse_caps(o, &t, err);
         if (r < 0)
                 return r;
         *ret = t;

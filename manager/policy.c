@@ -1,49 +1,14 @@
 /* Loading and validating the set of tier templates. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cleanup.h"
+#include "file.h"
 #include "policy.h"
-
-/* Reads a whole file of at most max bytes into a new NUL-terminated buffer. */
-static int read_bounded(const char *path, size_t max, char **ret, size_t *ret_len,
-                        struct vgl_error *err)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return vgl_error_set(err, errno, "%s: %s", path, strerror(errno));
-        struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return vgl_error_set(err, EINVAL, "%s: not a regular file", path);
-        if ((uint64_t)st.st_size > max)
-                return vgl_error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
-        _cleanup_free_ char *buf = malloc(max + 1);
-        if (!buf)
-                return vgl_error_set(err, ENOMEM, "%s: out of memory", path);
-        size_t len = 0;
-        for (;;) {
-                ssize_t n = read(fd, buf + len, max + 1 - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return vgl_error_set(err, errno, "%s: %s", path, strerror(errno));
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > max)
-                        return vgl_error_set(err, EFBIG, "%s: larger than %zu bytes", path, max);
-        }
-        buf[len] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_len = len;
-        return 0;
-}
 
 static int has_suffix(const char *s, const char *suffix)
 {
@@ -80,6 +45,51 @@ static int validate_ranges(const struct vgl_tier_set *p, struct vgl_error *err)
         return 0;
 }
 
+/* A rate cap, 0 meaning none: is `stricter` looser than `looser`? */
+static bool cap_looser(uint64_t stricter, uint64_t looser)
+{
+        return looser != 0 && (stricter == 0 || stricter > looser);
+}
+
+static int limit_error(const struct vgl_tier *s, const struct vgl_tier *l, const char *field,
+                       uint64_t vs, uint64_t vl, struct vgl_error *err)
+{
+        return vgl_error_set(err, EINVAL,
+                             "tier '%s' is stricter than '%s' but has a looser '%s' (%llu vs "
+                             "%llu; 0 is no cap)",
+                             s->name, l->name, field, (unsigned long long)vs,
+                             (unsigned long long)vl);
+}
+
+/* A demotion must never hand out more: each stricter tier's limits are at
+ * most those of the tier before it. */
+static int validate_limits(const struct vgl_tier_set *p, struct vgl_error *err)
+{
+        for (size_t i = 0; i + 1 < p->n_tiers; i++) {
+                const struct vgl_tier *l = &p->tiers[i], *s = &p->tiers[i + 1];
+                if (s->vcpus > l->vcpus)
+                        return limit_error(s, l, "vcpus.current", s->vcpus, l->vcpus, err);
+                if (s->memory_mib > l->memory_mib)
+                        return limit_error(s, l, "memory_mib.current", s->memory_mib, l->memory_mib,
+                                           err);
+                if (s->cpu_quota_percent > l->cpu_quota_percent)
+                        return limit_error(s, l, "cpu_quota_percent", s->cpu_quota_percent,
+                                           l->cpu_quota_percent, err);
+                if (cap_looser(s->net_in_kbps, l->net_in_kbps))
+                        return limit_error(s, l, "bandwidth_kbps.in", s->net_in_kbps,
+                                           l->net_in_kbps, err);
+                if (cap_looser(s->net_out_kbps, l->net_out_kbps))
+                        return limit_error(s, l, "bandwidth_kbps.out", s->net_out_kbps,
+                                           l->net_out_kbps, err);
+                if (cap_looser(s->disk_iops, l->disk_iops))
+                        return limit_error(s, l, "disk.iops", s->disk_iops, l->disk_iops, err);
+                if (cap_looser(s->disk_bytes_per_s, l->disk_bytes_per_s))
+                        return limit_error(s, l, "disk.bytes_per_s", s->disk_bytes_per_s,
+                                           l->disk_bytes_per_s, err);
+        }
+        return 0;
+}
+
 int vgl_tier_set_validate(struct vgl_tier_set *p, struct vgl_error *err)
 {
         if (p->n_tiers == 0)
@@ -95,7 +105,8 @@ int vgl_tier_set_validate(struct vgl_tier_set *p, struct vgl_error *err)
                                                      "tiers '%s' and '%s' have the same posture",
                                                      p->tiers[i].name, p->tiers[j].name);
                 }
-        return validate_ranges(p, err);
+        int r = validate_ranges(p, err);
+        return r < 0 ? r : validate_limits(p, err);
 }
 
 static int load_one(const char *dir, const char *name, struct vgl_tier_set *p,
@@ -108,7 +119,7 @@ static int load_one(const char *dir, const char *name, struct vgl_tier_set *p,
                 return vgl_error_set(err, E2BIG, "%s: more than %d tier files", dir, VGL_TIER_MAX);
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
-        int r = read_bounded(path, VGL_TIER_FILE_MAX, &text, &len, err);
+        int r = vgl_file_read_bounded(path, VGL_TIER_FILE_MAX, &text, &len, err);
         if (r < 0)
                 return r;
         r = vgl_tier_parse(path, text, len, &p->tiers[p->n_tiers], err);

@@ -62,7 +62,9 @@ int vgl_tier_parse(const char *path, const char *text, size_t len, struct vgl_ti
 
 /* Loads every dir/tiers/NAME.json file and validates the set: unique names and
  * postures, trust ranges that cover [0, 1] without gap or overlap, stricter
- * postures for lower trust. *ret is untouched on failure. */
+ * postures for lower trust, and no stricter tier with a looser limit (vcpus,
+ * memory, CPU quota, bandwidth and disk caps) than a more relaxed one. *ret
+ * is untouched on failure. */
 int vgl_tier_set_load(const char *dir, struct vgl_tier_set *ret, struct vgl_error *err);
 
 /* Validates an already parsed set (what vgl_tier_set_load does after parsing). */

@@ -39,6 +39,15 @@ struct vgl_limits {
         uint64_t disk_iops, disk_bytes_per_s;
 };
 
+/* Bounds of every vgl_limits field, in tier files, the profile's JSON and
+ * UpdateProfile alike. */
+#define VGL_LIMIT_VCPUS_MAX       64u
+#define VGL_LIMIT_MEMORY_MIB_MIN  64u
+#define VGL_LIMIT_MEMORY_MIB_MAX  (1024u * 1024u)          /* 1 TiB */
+#define VGL_LIMIT_KBPS_MAX        (100ull * 1000u * 1000u) /* 100 Gbit/s */
+#define VGL_LIMIT_IOPS_MAX        (10ull * 1000u * 1000u)
+#define VGL_LIMIT_BYTES_PER_S_MAX (1ull << 40) /* 1 TiB/s */
+
 /* What enforcement can act on; each has its own outcome in the profile. */
 enum vgl_action {
         VGL_ACTION_VCPUS = 0,
