@@ -101,6 +101,17 @@ static bool control_chars(const char *s)
         return false;
 }
 
+/* Six two-digit hex groups separated by colons. */
+static bool mac_valid(const char *m)
+{
+        if (strlen(m) != 17)
+                return false;
+        for (size_t i = 0; i < 17; i++)
+                if (i % 3 == 2 ? m[i] != ':' : !strchr("0123456789abcdefABCDEF", m[i]))
+                        return false;
+        return true;
+}
+
 static int validate(const struct vgl_domain_spec *s, struct vgl_error *err)
 {
         const char *paths[] = {s->kernel, s->initrd, s->console_log, s->channel_path};
@@ -112,6 +123,8 @@ static int validate(const struct vgl_domain_spec *s, struct vgl_error *err)
                 return vgl_error_set(err, EINVAL, "domain type must be kvm or qemu");
         if (s->vcpus == 0 || (s->max_vcpus && s->vcpus > s->max_vcpus))
                 return vgl_error_set(err, EINVAL, "vcpus must be 1..max_vcpus");
+        if ((s->max_vcpus ?: s->vcpus) > VGL_VCPUS_MAX)
+                return vgl_error_set(err, EINVAL, "at most %d vCPUs", VGL_VCPUS_MAX);
         if (s->memory_kib < 16 * 1024 || (s->max_memory_kib && s->memory_kib > s->max_memory_kib))
                 return vgl_error_set(err, EINVAL, "memory must be >= 16 MiB and <= max memory");
         if (!s->kernel || !s->initrd)
@@ -122,6 +135,12 @@ static int validate(const struct vgl_domain_spec *s, struct vgl_error *err)
                                              paths[i]);
         if (control_chars(s->cmdline) || control_chars(s->tier))
                 return vgl_error_set(err, EINVAL, "control characters in cmdline or tier");
+        if (s->network && (!s->network[0] || strlen(s->network) > 64 || control_chars(s->network)))
+                return vgl_error_set(err, EINVAL,
+                                     "network name must have 1..64 printable characters");
+        if (s->mac && !mac_valid(s->mac))
+                return vgl_error_set(err, EINVAL, "'%s' is not a MAC address xx:xx:xx:xx:xx:xx",
+                                     s->mac);
         return 0;
 }
 
@@ -135,6 +154,16 @@ static void render_head(struct xml_out *o, const struct vgl_domain_spec *s)
         out_printf(o, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", maxm);
         out_printf(o, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", s->memory_kib);
         out_printf(o, "  <vcpu placement='static' current='%u'>%u</vcpu>\n", s->vcpus, maxv);
+        /* vCPU 0 stays; the others are hotpluggable, so enforcement can take
+         * them away live (virDomainSetVcpusFlags) and give them back. Without
+         * this libvirt makes only the vCPUs offline at boot hotpluggable. */
+        if (maxv > 1) {
+                out_printf(o, "  <vcpus>\n");
+                for (unsigned i = 0; i < maxv; i++)
+                        out_printf(o, "    <vcpu id='%u' enabled='%s' hotpluggable='%s'/>\n", i,
+                                   i < s->vcpus ? "yes" : "no", i == 0 ? "no" : "yes");
+                out_printf(o, "  </vcpus>\n");
+        }
         out_printf(o, "  <metadata>\n    <" VGL_XMLNS_PREFIX ":sandbox xmlns:" VGL_XMLNS_PREFIX
                       "='" VGL_XMLNS_SANDBOX "'>\n");
         out_element(o, "      ", VGL_XMLNS_PREFIX ":id", s->id);
@@ -178,6 +207,14 @@ static void render_devices(struct xml_out *o, const struct vgl_domain_spec *s)
         }
         out_printf(o, "/>\n      <target type='virtio' name='" VGL_AGENT_PORT_NAME "'/>\n"
                       "    </channel>\n");
+        if (s->network) {
+                out_printf(o, "    <interface type='network'>\n");
+                if (s->mac)
+                        out_printf(o, "      <mac address='%s'/>\n", s->mac);
+                out_printf(o, "      <source network='");
+                out_escaped(o, s->network);
+                out_printf(o, "'/>\n      <model type='virtio'/>\n    </interface>\n");
+        }
         out_printf(o,
                    "    <controller type='usb' model='none'/>\n"
                    "    <video><model type='none'/></video>\n"

@@ -1,9 +1,11 @@
 /* Rendering the microVM domain XML.
  *
- * The microVM: q35, direct kernel boot with an initramfs, no disk, no NIC,
- * a virtio-serial channel org.vigil.agent.0 for the agent, a virtio balloon,
- * the serial console to a log file, and the sandbox's record in <metadata>
- * under the vigil namespace. */
+ * The microVM: q35, direct kernel boot with an initramfs, no disk, no NIC
+ * (or one virtio NIC on a libvirt network when asked), a virtio-serial
+ * channel org.vigil.agent.0 for the agent, a virtio balloon, the serial
+ * console to a log file, and the sandbox's record in <metadata> under the
+ * vigil namespace. vCPUs above the first are hotpluggable, so enforcement
+ * can take them away and give them back live. */
 #pragma once
 
 #include <stdint.h>
@@ -14,12 +16,13 @@
 #define VGL_XMLNS_PREFIX   "vigil"
 #define VGL_DOMAIN_PREFIX  "vigil-"
 #define VGL_SANDBOX_ID_MAX 64
+#define VGL_VCPUS_MAX      64
 
 struct vgl_domain_spec {
         const char *id;          /* [A-Za-z0-9_.-]{1,64}; the domain is "vigil-<id>" */
         const char *type;        /* "kvm" or "qemu" */
         unsigned vcpus;          /* online vCPUs, 1..max_vcpus */
-        unsigned max_vcpus;      /* hot-pluggable ceiling (0: = vcpus) */
+        unsigned max_vcpus;      /* hot-pluggable ceiling (0: = vcpus), <= VGL_VCPUS_MAX */
         uint64_t memory_kib;     /* current (balloon) memory */
         uint64_t max_memory_kib; /* ceiling (0: = memory_kib) */
         const char *kernel;      /* absolute paths */
@@ -29,6 +32,8 @@ struct vgl_domain_spec {
         const char *channel_path; /* unix socket of the agent channel, NULL: libvirt picks */
         const char *tier;         /* metadata: tier name, may be NULL */
         const char *record_json;  /* metadata: the sandbox record as JSON text, may be NULL */
+        const char *network;      /* libvirt network for one virtio NIC, NULL: no NIC */
+        const char *mac;          /* that NIC's MAC "52:54:00:xx:xx:xx", NULL: libvirt picks */
 };
 
 /* Checks a sandbox id: 1..VGL_SANDBOX_ID_MAX characters of [A-Za-z0-9_.-]. */

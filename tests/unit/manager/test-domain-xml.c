@@ -129,12 +129,63 @@ static void test_define_roundtrip(void **state)
         assert_null(d);
 }
 
+/* vCPUs above the first are hotpluggable (enforcement unplugs them live),
+ * and the optional NIC renders, validates and survives libvirt's parser. */
+static void test_vcpus_and_nic(void **state)
+{
+        struct vgl_domain_spec s = base_spec();
+        struct vgl_error e = {};
+        _cleanup_free_ char *xml = NULL, *back = NULL;
+        _cleanup_virconn_ virConnectPtr c = NULL;
+        _cleanup_virdomain_ virDomainPtr d = NULL;
+
+        s.max_vcpus = 3;
+        s.network = "vgl-net";
+        s.mac = "52:54:00:ab:cd:ef";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), 0);
+        assert_non_null(strstr(xml, "<vcpu id='0' enabled='yes' hotpluggable='no'/>"));
+        assert_non_null(strstr(xml, "<vcpu id='2' enabled='no' hotpluggable='yes'/>"));
+        assert_non_null(strstr(xml, "<source network='vgl-net'/>"));
+        assert_non_null(strstr(xml, "<mac address='52:54:00:ab:cd:ef'/>"));
+        assert_non_null(strstr(xml, "<model type='virtio'/>"));
+
+        vgl_virt_quiet_errors();
+        assert_int_equal(vgl_virt_open("test:///default", NULL, &c, &e), 0);
+        d = virDomainDefineXML(c, xml);
+        if (!d)
+                fail_msg("define failed: %s", virGetLastErrorMessage());
+        back = virDomainGetXMLDesc(d, 0);
+        assert_non_null(back);
+        assert_non_null(strstr(back, "hotpluggable='yes'"));
+        assert_non_null(strstr(back, "52:54:00:ab:cd:ef"));
+        assert_int_equal(
+                virDomainGetVcpusFlags(d, VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM), 3);
+        vgl_virt_domain_discard(d);
+
+        free(xml);
+        xml = NULL;
+        s.mac = "52:54:00:ab:cd";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), -EINVAL);
+        assert_non_null(strstr(e.msg, "MAC"));
+        s.mac = NULL;
+        s.network = "";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), -EINVAL);
+        s.network = NULL;
+        s.max_vcpus = VGL_VCPUS_MAX + 1;
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), -EINVAL);
+        s.max_vcpus = 1;
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), 0);
+        assert_null(strstr(xml, "<vcpus>"));
+        assert_null(strstr(xml, "<interface"));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_validate),
                 cmocka_unit_test(test_render_escapes),
                 cmocka_unit_test(test_define_roundtrip),
+                cmocka_unit_test(test_vcpus_and_nic),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
