@@ -42,11 +42,15 @@ struct vgl_ev_head {
 /* Record 2: one system call (trace mode: every call; critical mode: the
  * notified ones). 24 bytes. */
 #define VGL_EV_SYSCALL_SIZE 24u
+/* Captured by the agent's eBPF program at system call entry, after the
+ * seccomp filter let the call through: verdict is then always "observe"
+ * (the decision on a notified call is in its typed record). */
+#define VGL_SYSCALL_F_ENTRY (1u << 1)
 struct vgl_ev_syscall {
         struct vgl_ev_head h;
         uint16_t nr;     /* x86-64 system call number */
         uint8_t verdict; /* enum vgl_verdict */
-        uint8_t flags;   /* 0 */
+        uint8_t flags;   /* VGL_SYSCALL_F_* */
         uint16_t err;    /* errno returned on deny, else 0 */
         uint16_t reserved;
 };

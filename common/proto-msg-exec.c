@@ -59,6 +59,34 @@ static int strv_parse(struct json_object *a, const char *name, bool env, char **
         return 0;
 }
 
+static const char *const supervise_names[] = {
+        [VGL_EXEC_SUP_DEFAULT] = "default",
+        [VGL_EXEC_SUP_TRACE] = "trace",
+        [VGL_EXEC_SUP_CRITICAL] = "critical",
+        [VGL_EXEC_SUP_OFF] = "off",
+};
+
+const char *vgl_exec_supervise_name(enum vgl_exec_supervise s)
+{
+        return (unsigned)s < ELEMENTSOF(supervise_names) ? supervise_names[s] : "unknown";
+}
+
+static int supervise_parse(struct json_object *o, enum vgl_exec_supervise *ret,
+                           struct vgl_error *err)
+{
+        char name[16];
+        int r = vgl_json_get_string(o, "supervise", false, VGL_JSON_STR_NAME, name, sizeof(name),
+                                    err);
+        if (r <= 0)
+                return r;
+        for (size_t k = 0; k < ELEMENTSOF(supervise_names); k++)
+                if (strcmp(name, supervise_names[k]) == 0) {
+                        *ret = (enum vgl_exec_supervise)k;
+                        return 0;
+                }
+        return vgl_error_set(err, EBADMSG, "field \"supervise\": unknown value \"%s\"", name);
+}
+
 static int exec_fields(struct json_object *o, void *out, struct vgl_error *err)
 {
         struct vgl_exec_request *x = out;
@@ -88,6 +116,7 @@ static int exec_fields(struct json_object *o, void *out, struct vgl_error *err)
         VGL_TRY(vgl_json_get_i64(o, "gid", false, -1, MAX_ID, &x->gid, err));
         VGL_TRY(vgl_json_get_u32(o, "timeout_ms", false, UINT32_MAX, &x->timeout_ms, err));
         VGL_TRY(vgl_json_get_bool(o, "stdin", false, &x->stdin_pipe, err));
+        VGL_TRY(supervise_parse(o, &x->supervise, err));
         x->argv = TAKE_PTR(argv);
         x->env = TAKE_PTR(env);
         x->cwd = TAKE_PTR(cwd);
@@ -131,6 +160,8 @@ static int exec_check(const struct vgl_exec_request *x)
                 return -EINVAL;
         if (x->uid < -1 || x->uid > MAX_ID || x->gid < -1 || x->gid > MAX_ID)
                 return -EINVAL;
+        if ((unsigned)x->supervise >= ELEMENTSOF(supervise_names))
+                return -EINVAL;
         return 0;
 }
 
@@ -153,6 +184,10 @@ int vgl_msg_exec_append(struct vgl_buf *b, uint32_t stream, const struct vgl_exe
         r = r ?: vgl_json_add(o, "gid", json_object_new_int64(x->gid));
         r = r ?: vgl_json_add(o, "timeout_ms", json_object_new_int64(x->timeout_ms));
         r = r ?: vgl_json_add(o, "stdin", json_object_new_boolean(x->stdin_pipe));
+        /* Left out when default: what older agents and encodings expect. */
+        if (!r && x->supervise != VGL_EXEC_SUP_DEFAULT)
+                r = vgl_json_add(o, "supervise",
+                                 json_object_new_string(vgl_exec_supervise_name(x->supervise)));
         if (r < 0) {
                 json_object_put(o);
                 return r;

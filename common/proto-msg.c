@@ -13,7 +13,7 @@
 #define MAX_INTERVAL_MS 3600000u
 
 static const char *const cap_names[] = {
-        "exec", "files", "resources", "cgroup2", "seccomp-notify", "policy",
+        "exec", "files", "resources", "cgroup2", "seccomp-notify", "policy", "trace-bpf",
 };
 
 int vgl_msg_parse_typed(const struct vgl_frame *f, uint8_t type, bool need_stream,

@@ -33,6 +33,7 @@ enum vgl_cap {
         VGL_CAP_CGROUP2 = 1u << 3,        /* "cgroup2" */
         VGL_CAP_SECCOMP_NOTIFY = 1u << 4, /* "seccomp-notify" */
         VGL_CAP_POLICY = 1u << 5,         /* "policy" */
+        VGL_CAP_TRACE_BPF = 1u << 6,      /* "trace-bpf": trace mode captures with eBPF */
 };
 
 /* HELLO: {"proto_version":1,"proto_min":1,"agent_version":"0.1.0",
@@ -84,11 +85,22 @@ int vgl_msg_error_append(struct vgl_buf *b, uint32_t stream, const char *code, u
 int vgl_msg_error_parse(const struct vgl_frame *f, struct vgl_error_msg *ret,
                         struct vgl_error *err);
 
+/* How one command is supervised ("supervise" in EXEC). */
+enum vgl_exec_supervise {
+        VGL_EXEC_SUP_DEFAULT = 0, /* "default" (or absent): as the permission set says */
+        VGL_EXEC_SUP_TRACE,       /* "trace": supervised, every system call reported */
+        VGL_EXEC_SUP_CRITICAL,    /* "critical": supervised, critical calls only */
+        VGL_EXEC_SUP_OFF,         /* "off": unsupervised; refused unless the set allows it */
+};
+/* "default", "trace", "critical", "off"; "unknown" otherwise. */
+const char *vgl_exec_supervise_name(enum vgl_exec_supervise s);
+
 /* EXEC: {"argv":["uname","-r"],"env":["PATH=/bin"],"cwd":"/","uid":0,"gid":0,
- *        "timeout_ms":0,"stdin":false}
+ *        "timeout_ms":0,"stdin":false,"supervise":"trace"}
  * argv: 1..VGL_MAX_ARGS strings; env optional (absent = agent default env);
  * cwd optional ("/"); uid/gid optional (-1 = the agent's own); timeout_ms 0 = none;
- * stdin true = the host streams STDIN frames, false = /dev/null. */
+ * stdin true = the host streams STDIN frames, false = /dev/null; supervise
+ * optional (absent = "default", which the encoder leaves out). */
 struct vgl_exec_request {
         char **argv; /* NULL-terminated */
         char **env;  /* NULL-terminated, or NULL for the default environment */
@@ -97,6 +109,7 @@ struct vgl_exec_request {
         int64_t gid;
         uint32_t timeout_ms;
         bool stdin_pipe;
+        enum vgl_exec_supervise supervise;
 };
 int vgl_msg_exec_append(struct vgl_buf *b, uint32_t stream, const struct vgl_exec_request *r);
 int vgl_msg_exec_parse(const struct vgl_frame *f, struct vgl_exec_request *ret,

@@ -16,6 +16,7 @@
 #include "proto-msg.h"
 #include "proto-policy.h"
 #include "proto.h"
+#include "trace-bpf.h"
 
 #define VGL_AGENT_MAX_CMDS  64
 #define VGL_AGENT_MAX_XFERS 16
@@ -35,12 +36,19 @@ struct vgl_cmd;
 struct vgl_xfer;
 struct vgl_decoder;
 
+/* How trace mode captures the system-call sequence. */
+enum vgl_trace_method {
+        VGL_TRACE_AUTO = 0, /* eBPF when the kernel allows it, else notification */
+        VGL_TRACE_NOTIFY,   /* always seccomp notification of every call (--trace-method notify) */
+};
+
 struct vgl_agent_config {
         int port_fd;             /* the open port; the agent owns it from vgl_agent_new on */
         bool reconnect;          /* a virtio port: EOF/HUP means "host away", not "done" */
         bool init_mode;          /* the agent is the VM's init: SHUTDOWN powers off */
         const char *proc_root;   /* "/proc" */
         const char *cgroup_root; /* "/sys/fs/cgroup" */
+        enum vgl_trace_method trace_method;
 };
 
 enum vgl_session_state {
@@ -77,6 +85,13 @@ struct vgl_agent {
         struct vgl_ev_stage ev[VGL_EV_TYPES];
         uint64_t ev_staged_ms; /* when the oldest staged record was staged; 0 = none */
         uint64_t ev_sample_seq, tel_sampled_out;
+        struct vgl_tbpf tbpf;    /* eBPF trace capture (trace.c); prog_fd -1: none */
+        const char *trace_why;   /* why trace mode notifies every call instead */
+        char trace_cg_root[256]; /* cgroup2 mount that tells traced commands apart */
+        uint64_t trace_records;  /* records taken from the ring buffer */
+        uint64_t trace_next_ms;  /* next timed drain */
+        uint64_t trace_idle_ms;  /* detach after this when nothing is traced */
+        uint64_t trace_lost;     /* records the ring buffer had no room for */
 };
 
 /* ---- the poll set, rebuilt every iteration ---- */
@@ -89,6 +104,7 @@ enum vgl_poll_tag {
         VGL_POLL_CMD_STDIN,
         VGL_POLL_CMD_STATUS,
         VGL_POLL_CMD_NOTIFY,
+        VGL_POLL_TRACE, /* the eBPF ring buffer */
 };
 #define VGL_POLL_MAX (8 + 5 * VGL_AGENT_MAX_CMDS)
 struct vgl_pollset {
@@ -161,13 +177,19 @@ void vgl_files_abort_all(struct vgl_agent *a);
 /* ---- supcmd.c: supervision of one command ---- */
 struct vgl_exec_opts;
 struct vgl_cgroup;
-/* Start options from the permission set in force (and a cgroup when possible). */
-void vgl_supcmd_opts(struct vgl_agent *a, uint32_t id, struct vgl_exec_opts *o,
-                     struct vgl_cgroup *cg);
+/* Start options from the permission set in force, the request's "supervise"
+ * (and a cgroup when possible). -EPERM/-EOPNOTSUPP with *err when the request
+ * cannot be honoured ("off" under a set that requires supervision). */
+int vgl_supcmd_opts(struct vgl_agent *a, uint32_t id, enum vgl_exec_supervise want,
+                    struct vgl_exec_opts *o, struct vgl_cgroup *cg, struct vgl_error *err);
+/* Undoes vgl_supcmd_opts when the command could not be started. */
+void vgl_supcmd_abort(struct vgl_agent *a, struct vgl_exec_opts *o, struct vgl_cgroup *cg);
 /* The listener to poll, or a short deadline while it is not attached yet. */
 void vgl_supcmd_poll_add(struct vgl_agent *a, struct vgl_cmd *c, struct vgl_pollset *ps);
 /* Attaches the listener once the child has loaded its filter. */
 void vgl_supcmd_tick(struct vgl_agent *a, struct vgl_cmd *c, uint64_t now_ms);
+/* The command ended: its last trace records (before its EXEC_EXIT). */
+void vgl_supcmd_end(struct vgl_agent *a, struct vgl_cmd *c);
 /* Queues the command's resource usage record (at its end). */
 void vgl_supcmd_usage(struct vgl_agent *a, struct vgl_cmd *c);
 
@@ -177,6 +199,41 @@ void vgl_supcmd_usage(struct vgl_agent *a, struct vgl_cmd *c);
 int vgl_policy_setup(struct vgl_agent *a);
 /* POLICY from the host: validate, apply (to running commands too), acknowledge. */
 void vgl_policy_on_frame(struct vgl_agent *a, const struct vgl_frame *f);
+
+/* ---- trace.c: trace capture with eBPF (see trace-bpf.h) ---- */
+
+#define VGL_TRACE_DRAIN_ROUND 4096u /* records per loop iteration, then the rest waits */
+#define VGL_TRACE_BATCH_MS    10u   /* the ring is drained at least this often */
+#define VGL_TRACE_IDLE_MS     5000u /* detached this long after the last traced command */
+
+/* Loads the eBPF capture unless told not to; logs which method trace mode uses. */
+void vgl_trace_setup(struct vgl_agent *a);
+void vgl_trace_close(struct vgl_agent *a);
+/* True if trace mode captures with eBPF. */
+bool vgl_trace_bpf(const struct vgl_agent *a);
+/* A trace-mode command is about to start: puts it in a cgroup (an
+ * identification-only one where there are no limits) and registers that with
+ * the eBPF program; on success o's filter becomes the critical one. Leaves o
+ * alone (notification of every call) when that fails. */
+void vgl_trace_cmd_start(struct vgl_agent *a, uint32_t id, struct vgl_exec_opts *o,
+                         struct vgl_cgroup *cg);
+/* Stops recording a command; drains its records first and counts its losses. */
+void vgl_trace_cmd_end(struct vgl_agent *a, uint64_t cgid, uint64_t *lost_seen);
+/* Ring buffer records into syscall records, at most max of them. */
+void vgl_trace_drain(struct vgl_agent *a, unsigned max);
+/* The ring's poll fd and the drain timer, while commands are traced. */
+void vgl_trace_poll_add(struct vgl_agent *a, struct vgl_pollset *ps);
+/* The program woke the agent (the ring is filling): drain. */
+void vgl_trace_on_wakeup(struct vgl_agent *a);
+/* Drains when the timer is due; attaches/detaches the program as trace
+ * mode comes and goes. */
+void vgl_trace_tick(struct vgl_agent *a, uint64_t now_ms);
+void vgl_trace_idle_deadline(struct vgl_agent *a, uint64_t now_ms, struct vgl_pollset *ps);
+/* A new permission set: attached at once when it is in trace mode, so the
+ * first traced command does not wait for the kernel to patch itself. */
+void vgl_trace_policy(struct vgl_agent *a);
+/* Adds losses of running commands to the telemetry loss count (per heartbeat). */
+void vgl_trace_count_losses(struct vgl_agent *a);
 
 /* ---- telemetry.c ---- */
 

@@ -14,6 +14,8 @@
 
 #include "cleanup.h"
 
+#define RMDIR_TRIES 50
+
 static int write_file(const char *dir, const char *name, const char *val)
 {
         char p[320];
@@ -153,7 +155,7 @@ static void io_usage(const char *dir, struct vgl_ev_usage *u)
 void vgl_cgroup_usage(const struct vgl_cgroup *cg, struct vgl_ev_usage *u)
 {
         char buf[1024];
-        if (!cg->path[0])
+        if (!cg->path[0] || cg->plain)
                 return;
         u->flags |= VGL_USAGE_F_CGROUP;
         if (read_file(cg->path, "cpu.stat", buf, sizeof(buf)) == 0) {
@@ -177,7 +179,15 @@ void vgl_cgroup_destroy(struct vgl_cgroup *cg)
         if (!cg->path[0])
                 return;
         write_file(cg->path, "cgroup.kill", "1");
-        /* rmdir fails while the killed tasks are still exiting; retried at the next destroy. */
-        if (rmdir(cg->path) == 0 || errno == ENOENT)
-                cg->path[0] = '\0';
+        /* rmdir fails (EBUSY) while the killed tasks are still exiting: give
+         * them a few milliseconds rather than leave the directory behind. */
+        for (int i = 0; i < RMDIR_TRIES; i++) {
+                if (rmdir(cg->path) == 0 || errno == ENOENT) {
+                        cg->path[0] = '\0';
+                        return;
+                }
+                if (errno != EBUSY)
+                        return;
+                usleep(1000);
+        }
 }

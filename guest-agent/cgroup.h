@@ -12,6 +12,7 @@
 struct vgl_cgroup {
         char path[256]; /* empty: none */
         int procs_fd;   /* cgroup.procs, open for the child to join; -1 once closed */
+        bool plain;     /* identification only (no controllers): no usage figures */
 };
 
 /* True if root (normally "/sys/fs/cgroup") is a cgroup2 mount that offers the
@@ -35,3 +36,21 @@ void vgl_cgroup_usage(const struct vgl_cgroup *cg, struct vgl_ev_usage *u);
 
 /* Kills what is left in the cgroup and removes it (best effort). */
 void vgl_cgroup_destroy(struct vgl_cgroup *cg);
+
+/* ---- cgroup-track.c: cgroups that only identify a command (trace capture) ---- */
+
+/* A cgroup v2 mount to create identification cgroups in: root itself when it
+ * is cgroup2, else the first cgroup2 mount in /proc/self/mountinfo (a host
+ * with cgroup v1 controllers often has one without controllers, such as
+ * /sys/fs/cgroup/unified). 0, or -ENOENT when there is none. */
+int vgl_cgroup2_mount(const char *root, char *out, size_t size);
+
+/* Creates root/name without touching any controller (no limits) and opens
+ * its cgroup.procs for the child to join; its usage is not reported (a
+ * command's usage record says "no cgroup"). 0 or -errno (*cg stays "none"). */
+int vgl_cgroup_create_plain(const char *root, const char *name, struct vgl_cgroup *cg,
+                            struct vgl_error *err);
+
+/* The cgroup v2 id of the cgroup at path: what bpf_get_current_cgroup_id()
+ * returns for its tasks. 0 or -errno. */
+int vgl_cgroup_id(const char *path, uint64_t *ret);

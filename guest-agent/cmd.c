@@ -69,9 +69,10 @@ void vgl_cmds_on_exec(struct vgl_agent *a, const struct vgl_frame *f)
         }
         struct vgl_exec_opts opts;
         struct vgl_cgroup cg;
-        vgl_supcmd_opts(a, f->stream, &opts, &cg);
-        if (vgl_exec_spawn(&req, &opts, f->stream, vgl_now_ms(), &c, &err) < 0) {
-                vgl_cgroup_destroy(&cg);
+        if (vgl_supcmd_opts(a, f->stream, req.supervise, &opts, &cg, &err) < 0) {
+                send_failed(a, f->stream, err.msg);
+        } else if (vgl_exec_spawn(&req, &opts, f->stream, vgl_now_ms(), &c, &err) < 0) {
+                vgl_supcmd_abort(a, &opts, &cg);
                 send_failed(a, f->stream, err.msg);
         } else {
                 a->cmds[slot] = c;
@@ -170,6 +171,7 @@ void vgl_cmds_poll_add(struct vgl_agent *a, struct vgl_pollset *ps)
                         vgl_pollset_deadline(ps, c->linger_ms);
                 vgl_supcmd_poll_add(a, c, ps);
         }
+        vgl_trace_poll_add(a, ps);
 }
 
 /* One chunk of stdout/stderr into the queue; the empty frame marks EOF. */
@@ -230,6 +232,9 @@ void vgl_cmds_handle(struct vgl_agent *a, enum vgl_poll_tag tag, struct vgl_cmd 
         case VGL_POLL_CMD_NOTIFY:
                 vgl_sup_handle(a, c);
                 break;
+        case VGL_POLL_TRACE:
+                vgl_trace_on_wakeup(a);
+                break;
         default:
                 break;
         }
@@ -261,6 +266,7 @@ static void finish(struct vgl_agent *a, unsigned i, uint64_t now_ms)
         for (int k = 0; k < 4 && c->status_fd >= 0; k++)
                 vgl_cmd_read_status(c);
         c->status_fd = safe_close(c->status_fd);
+        vgl_supcmd_end(a, c);
         vgl_cmd_exit_info(c, now_ms, &x);
         if (vgl_msg_exec_exit_append(&a->out.buf, c->id, &x) < 0)
                 return; /* the hard bound is full: try again next round */

@@ -155,6 +155,8 @@ int vgl_exec_spawn(const struct vgl_exec_request *req, const struct vgl_exec_opt
                 .listener = -1,
                 .pidfd = opts->sup.enabled ? pidfd_open(pid, 0) : -1,
                 .cg = {.procs_fd = -1},
+                .trace_bpf = opts->trace_bpf,
+                .trace_cgid = opts->trace_cgid,
         };
         if (opts->cg) {
                 c->cg = *opts->cg;

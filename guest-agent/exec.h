@@ -27,6 +27,8 @@ struct vgl_exec_opts {
         struct vgl_sup_opts sup;
         int64_t uid, gid;      /* used when the request leaves them -1 */
         struct vgl_cgroup *cg; /* join this cgroup (procs_fd), or NULL */
+        bool trace_bpf;        /* its calls are recorded by the eBPF program */
+        uint64_t trace_cgid;   /* the cgroup id it is registered under */
 };
 
 struct vgl_cmd {
@@ -47,6 +49,9 @@ struct vgl_cmd {
         int listener, pidfd; /* -1 when none */
         uint64_t attach_deadline_ms;
         struct vgl_cgroup cg;
+        bool trace_bpf;           /* registered with the eBPF program (trace.c) */
+        uint64_t trace_cgid;      /* under this cgroup id */
+        uint64_t trace_lost_seen; /* ring buffer losses already counted */
 };
 
 /* Starts req as a new session/process group with its stdio on fresh pipes

@@ -86,6 +86,7 @@ struct vgl_agent *vgl_agent_free(struct vgl_agent *a)
         if (!a)
                 return NULL;
         vgl_cmds_kill_all(a);
+        vgl_trace_close(a);
         vgl_files_abort_all(a);
         vgl_decoder_free(a->dec);
         vgl_outq_free(&a->out);
@@ -186,6 +187,8 @@ static void work(struct vgl_agent *a, struct vgl_pollset *ps, uint64_t now_ms)
                 vgl_pollset_deadline(ps, a->next_reconnect_ms);
         }
         vgl_cmds_tick(a, now_ms);
+        vgl_trace_tick(a, now_ms);
+        vgl_trace_idle_deadline(a, now_ms, ps);
         vgl_telemetry_tick(a, now_ms, ps);
         vgl_files_pump(a, ps);
         vgl_events_flush_due(a, now_ms, ps);

@@ -34,6 +34,7 @@ struct options {
         const char *hostname;
         const char *proc_root;
         const char *cgroup_root;
+        enum vgl_trace_method trace_method;
 };
 
 static void usage(FILE *f)
@@ -45,7 +46,10 @@ static void usage(FILE *f)
                 "  --fd N           use an already-open fd as the channel (tests)\n"
                 "  --hostname NAME  hostname to set as init (default: vigil)\n"
                 "  --proc DIR       where /proc is (default: /proc)\n"
-                "  --cgroup DIR     cgroup v2 root for commands (default: /sys/fs/cgroup)\n",
+                "  --cgroup DIR     cgroup v2 root for commands (default: /sys/fs/cgroup)\n"
+                "  --trace-method auto|notify\n"
+                "                   how trace mode captures calls: eBPF when possible (auto),\n"
+                "                   or seccomp notification of every call\n",
                 VGL_AGENT_PORT_NAME);
 }
 
@@ -60,6 +64,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                 {"help", no_argument, NULL, 'h'},
                 {"cgroup", required_argument, NULL, 'C'},
                 {"version", no_argument, NULL, 'V'},
+                {"trace-method", required_argument, NULL, 'T'},
                 {},
         };
         char *end;
@@ -91,6 +96,12 @@ static int parse_args(int argc, char **argv, struct options *o)
                         break;
                 case 'C':
                         o->cgroup_root = optarg;
+                        break;
+                case 'T':
+                        if (strcmp(optarg, "auto") && strcmp(optarg, "notify"))
+                                return fprintf(stderr, "bad --trace-method %s\n", optarg), -EINVAL;
+                        o->trace_method =
+                                strcmp(optarg, "notify") ? VGL_TRACE_AUTO : VGL_TRACE_NOTIFY;
                         break;
                 case 'h':
                         usage(stdout);
@@ -156,6 +167,7 @@ static int run_once(const struct options *o, bool *ret_reboot)
                 .init_mode = o->init,
                 .proc_root = o->proc_root,
                 .cgroup_root = o->cgroup_root,
+                .trace_method = o->trace_method,
         };
         int r = vgl_agent_new(&cfg, &a);
         if (r < 0) {

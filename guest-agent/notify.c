@@ -5,6 +5,7 @@
  * re-validated after reading (the caller may have died, its pid been reused). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -109,7 +110,13 @@ static void handle_one(struct vgl_agent *a, struct vgl_cmd *c, struct seccomp_no
         /* What was read may belong to another process if the caller died
          * meanwhile and its pid was reused: only answer a live request. */
         if (seccomp_notify_id_valid(c->listener, req->id) == 0) {
-                syscall_event(&n);
+                /* With eBPF capture, a call the kernel runs (continued) is
+                 * recorded by the tracepoint; one it never runs (denied,
+                 * emulated) only here, after the thread's earlier calls. */
+                if (c->trace_bpf && !n.cont)
+                        vgl_trace_drain(a, UINT_MAX);
+                if (!c->trace_bpf || !n.cont)
+                        syscall_event(&n);
                 if (respond(c, &n, resp) < 0)
                         vgl_log(LOG_DEBUG, "exec %u: notification answer failed", c->id);
         }

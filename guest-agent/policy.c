@@ -23,6 +23,7 @@ int vgl_policy_setup(struct vgl_agent *a)
         if (!a->cgroup2)
                 vgl_log(LOG_WARNING, "no per-command cgroups at %s: %s (limits not enforced)",
                         a->cfg.cgroup_root ? a->cfg.cgroup_root : "(none)", a->cgroup_why);
+        vgl_trace_setup(a);
         return 0;
 }
 
@@ -57,9 +58,13 @@ void vgl_policy_on_frame(struct vgl_agent *a, const struct vgl_frame *f)
         a->policy = p;
         a->have_policy = true;
         relimit(a);
-        vgl_log(LOG_INFO, "permission set %llu applied (%s mode%s)",
+        vgl_trace_policy(a);
+        vgl_log(LOG_INFO, "permission set %llu applied (%s mode%s%s)",
                 (unsigned long long)p->generation,
                 p->mode == VGL_POLICY_TRACE ? "trace" : "critical",
+                p->mode != VGL_POLICY_TRACE ? ""
+                : vgl_trace_bpf(a)          ? ", captured with eBPF"
+                                            : ", every call notified",
                 a->cgroup2 ? "" : ", no cgroup limits");
         struct vgl_policy_ack ack = {
                 .generation = p->generation, .supervised = a->seccomp_ok, .cgroup2 = a->cgroup2};

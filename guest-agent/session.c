@@ -56,6 +56,8 @@ static void hello_fill(const struct vgl_agent *a, struct vgl_hello *h)
                 h->caps |= VGL_CAP_CGROUP2;
         if (a->seccomp_ok)
                 h->caps |= VGL_CAP_SECCOMP_NOTIFY | VGL_CAP_POLICY;
+        if (a->seccomp_ok && vgl_trace_bpf(a))
+                h->caps |= VGL_CAP_TRACE_BPF;
 }
 
 /* 0 means the default; a tiny interval would turn telemetry into a busy loop. */

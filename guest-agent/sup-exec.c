@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "procmem.h"
@@ -38,6 +39,18 @@ static uint32_t argv_summary(struct vgl_notif *n, uint64_t argv, char *out, size
                 }
         }
         return argc;
+}
+
+/* True if path does not exist as the caller sees it (its root, its mounts). */
+static bool target_missing(struct vgl_notif *n, const char *path)
+{
+        char p[VGL_PM_PATH_MAX + 64];
+        struct stat st;
+
+        if ((size_t)snprintf(p, sizeof(p), "%s/%d/root%s", n->a->cfg.proc_root, (int)n->pid,
+                             path) >= sizeof(p))
+                return false;
+        return stat(p, &st) < 0 && (errno == ENOENT || errno == ENOTDIR);
 }
 
 static void proc_event(struct vgl_notif *n, const char *path, uint64_t argv)
@@ -76,6 +89,12 @@ bool vgl_sup_exec(struct vgl_notif *n)
                 snprintf(raw, sizeof(raw), "/proc/%d/fd/%d", (int)n->pid, dirfd);
         if (vgl_pm_abspath(n->a->cfg.proc_root, n->pid, dirfd, raw, path, sizeof(path)) < 0) {
                 vgl_notif_decide(n, false, EACCES);
+        } else if (target_missing(n, path)) {
+                /* A shell or execvp trying PATH: nothing runs, so no process
+                 * record. What is not on the list is not continued (a racing
+                 * thread could create it); ENOENT lets the search go on. */
+                vgl_notif_decide(n, vgl_policy_exec_allowed(n->pol, path), ENOENT);
+                return true;
         } else {
                 vgl_notif_decide(n, vgl_policy_exec_allowed(n->pol, path), EACCES);
         }
@@ -92,6 +111,8 @@ static const struct priv_call priv_calls[] = {
         {SYS_ptrace, VGL_PRIV_PTRACE},
         {SYS_process_vm_readv, VGL_PRIV_PTRACE},
         {SYS_process_vm_writev, VGL_PRIV_PTRACE},
+        /* Another process's fds (the agent's listener, its BPF maps): ptrace's power. */
+        {SYS_pidfd_getfd, VGL_PRIV_PTRACE},
         {SYS_mount, VGL_PRIV_MOUNT},
         {SYS_umount2, VGL_PRIV_MOUNT},
         {SYS_pivot_root, VGL_PRIV_MOUNT},

@@ -13,30 +13,76 @@
 #define ATTACH_RETRY_MS 1u
 #define ATTACH_GUARD_MS 10000u /* a child that never loads its filter is killed */
 
-void vgl_supcmd_opts(struct vgl_agent *a, uint32_t id, struct vgl_exec_opts *o,
-                     struct vgl_cgroup *cg)
+/* The request's "supervise" over the set's: *sup, *trace. -errno when refused. */
+static int want_mode(const struct vgl_agent *a, enum vgl_exec_supervise want, bool *sup,
+                     bool *trace, struct vgl_error *err)
+{
+        *sup = a->have_policy && a->policy->supervise;
+        *trace = a->policy->mode == VGL_POLICY_TRACE;
+        switch (want) {
+        case VGL_EXEC_SUP_OFF:
+                /* Never weaker than the set: "off" only states what it allows. */
+                if (*sup)
+                        return vgl_error_set(err, EPERM,
+                                             "supervise \"off\" refused: the permission set "
+                                             "in force requires supervision");
+                return 0;
+        case VGL_EXEC_SUP_TRACE:
+        case VGL_EXEC_SUP_CRITICAL:
+                if (!a->seccomp_ok)
+                        return vgl_error_set(err, EOPNOTSUPP,
+                                             "supervise \"%s\": no seccomp user notification "
+                                             "in this guest",
+                                             vgl_exec_supervise_name(want));
+                *sup = true;
+                *trace = want == VGL_EXEC_SUP_TRACE;
+                return 0;
+        default:
+                return 0;
+        }
+}
+
+int vgl_supcmd_opts(struct vgl_agent *a, uint32_t id, enum vgl_exec_supervise want,
+                    struct vgl_exec_opts *o, struct vgl_cgroup *cg, struct vgl_error *err)
 {
         const struct vgl_policy *p = a->policy;
-        struct vgl_error err = {0};
+        struct vgl_error cgerr = {0};
+        bool sup, trace;
+        int r;
 
         *o = (struct vgl_exec_opts){.uid = -1, .gid = -1};
         *cg = (struct vgl_cgroup){.procs_fd = -1};
-        if (!a->have_policy)
-                return;
+        if ((r = want_mode(a, want, &sup, &trace, err)) < 0)
+                return r;
+        if (!a->have_policy && !sup)
+                return 0; /* no POLICY yet: plain commands, as before issue 4 */
         o->uid = p->uid;
         o->gid = p->gid;
         o->sup = (struct vgl_sup_opts){
-                .enabled = p->supervise && a->seccomp_ok,
-                .trace = p->mode == VGL_POLICY_TRACE,
+                .enabled = sup && a->seccomp_ok,
+                .trace = trace,
                 .notify_reads = p->n_sensitive > 0,
                 .no_new_privs = p->no_new_privs,
         };
-        if (!a->cgroup2)
-                return;
-        if (vgl_cgroup_create(a->cfg.cgroup_root, id, p->pids_max, p->memory_max, cg, &err) < 0)
-                vgl_log(LOG_WARNING, "exec %u: no cgroup: %s", id, err.msg);
-        else
-                o->cg = cg;
+        if (a->cgroup2) {
+                if (vgl_cgroup_create(a->cfg.cgroup_root, id, p->pids_max, p->memory_max, cg,
+                                      &cgerr) < 0)
+                        vgl_log(LOG_WARNING, "exec %u: no cgroup: %s", id, cgerr.msg);
+                else
+                        o->cg = cg;
+        }
+        if (o->sup.enabled && o->sup.trace)
+                vgl_trace_cmd_start(a, id, o, cg);
+        return 0;
+}
+
+void vgl_supcmd_abort(struct vgl_agent *a, struct vgl_exec_opts *o, struct vgl_cgroup *cg)
+{
+        uint64_t lost = 0;
+        if (o->trace_bpf)
+                vgl_trace_cmd_end(a, o->trace_cgid, &lost);
+        o->trace_bpf = false;
+        vgl_cgroup_destroy(cg);
 }
 
 void vgl_supcmd_poll_add(struct vgl_agent *a, struct vgl_cmd *c, struct vgl_pollset *ps)
@@ -66,6 +112,14 @@ void vgl_supcmd_tick(struct vgl_agent *a, struct vgl_cmd *c, uint64_t now_ms)
                 }
                 c->pidfd = safe_close(c->pidfd);
         }
+}
+
+void vgl_supcmd_end(struct vgl_agent *a, struct vgl_cmd *c)
+{
+        if (!c->trace_bpf)
+                return;
+        vgl_trace_cmd_end(a, c->trace_cgid, &c->trace_lost_seen);
+        c->trace_bpf = false;
 }
 
 void vgl_supcmd_usage(struct vgl_agent *a, struct vgl_cmd *c)

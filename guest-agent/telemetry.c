@@ -54,6 +54,7 @@ void vgl_telemetry_tick(struct vgl_agent *a, uint64_t now_ms, struct vgl_pollset
         }
         if (now_ms >= a->next_heartbeat_ms) {
                 flush_samples(a);
+                vgl_trace_count_losses(a);
                 send_heartbeat(a);
                 a->next_heartbeat_ms = now_ms + a->heartbeat_ms;
         }

@@ -297,6 +297,9 @@ static const struct msg_case msg_cases[] = {
          "{\"argv\":[\"sh\",\"-c\",\"echo hi\"],\"env\":[\"PATH=/bin\"],\"cwd\":\"/tmp\","
          "\"uid\":1000,\"gid\":-1,\"timeout_ms\":5000,\"stdin\":true}",
          true},
+        {"exec-supervise", VGL_MSG_EXEC, 1,
+         "{\"argv\":[\"make\",\"test\"],\"cwd\":\"/tmp\",\"supervise\":\"trace\"}", true},
+        {"bad-exec-supervise", VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"supervise\":\"none\"}", false},
         {"exec-started", VGL_MSG_EXEC_STARTED, 1, "{\"pid\":123}", true},
         {"exec-exit", VGL_MSG_EXEC_EXIT, 1,
          "{\"status\":\"signaled\",\"code\":9,\"duration_ms\":12,\"stdout_bytes\":6,"

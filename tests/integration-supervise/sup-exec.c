@@ -61,15 +61,19 @@ static int do_start(void *u)
 int sup_exec_start(struct vm *vm, char **argv, bool stdin_pipe, uint32_t timeout_ms,
                    struct sup_exec *x, struct vgl_error *err)
 {
-        struct start_args s = {
-                .x = x,
-                .req = {.argv = argv,
-                        .uid = -1,
-                        .gid = -1,
-                        .timeout_ms = timeout_ms,
-                        .stdin_pipe = stdin_pipe},
-                .err = err,
-        };
+        struct vgl_exec_request req = {.argv = argv,
+                                       .uid = -1,
+                                       .gid = -1,
+                                       .timeout_ms = timeout_ms,
+                                       .stdin_pipe = stdin_pipe};
+
+        return sup_exec_start_req(vm, &req, x, err);
+}
+
+int sup_exec_start_req(struct vm *vm, const struct vgl_exec_request *req, struct sup_exec *x,
+                       struct vgl_error *err)
+{
+        struct start_args s = {.x = x, .req = *req, .err = err};
 
         memset(x, 0, sizeof(*x));
         x->vm = vm;

@@ -18,8 +18,9 @@
 #include "proto-policy.h"
 #include "vm-harness.h"
 
-#define SUP_MAX_RECORDS 4096u /* observation records kept; more are counted only */
-#define SUP_REC_MAX     VGL_EV_PROC_SIZE
+#define SUP_MAX_RECORDS  4096u  /* observation records kept; more are counted only */
+#define SUP_MAX_SYSCALLS 65536u /* syscall records kept (decoded), likewise */
+#define SUP_REC_MAX      VGL_EV_PROC_SIZE
 
 struct sup_record {
         uint16_t type; /* VGL_REC_* */
@@ -43,6 +44,9 @@ struct sup_tap {
         uint64_t bad_records;       /* batches or records that did not decode */
         uint64_t decode_errors;     /* framing problems seen by the tap */
         struct sup_record *records; /* SUP_MAX_RECORDS entries */
+        struct vgl_ev_syscall *sys; /* SUP_MAX_SYSCALLS entries, in arrival order */
+        uint32_t n_sys;
+        uint64_t sys_lost; /* beyond SUP_MAX_SYSCALLS */
 };
 
 /* Puts the tap in front of vm's agent session (vm booted, channel open). */
@@ -65,6 +69,10 @@ typedef bool (*sup_record_pred)(uint16_t type, const uint8_t *rec, size_t size, 
 bool sup_wait_record(struct sup_tap *t, uint16_t type, sup_record_pred pred, void *ctx,
                      struct sup_record *ret, int timeout_s);
 
+/* Copies the syscall records of exec_id received so far, in arrival order,
+ * into *ret (malloc'd, caller frees; NULL when none). Returns their number. */
+uint32_t sup_syscalls_of(struct sup_tap *t, uint32_t exec_id, struct vgl_ev_syscall **ret);
+
 /* ---- commands with stdin and a guest-side timeout ---- */
 
 struct sup_exec {
@@ -77,6 +85,10 @@ struct sup_exec {
  * timeout_ms, 0 = never). x must stay put until sup_exec_wait succeeded. */
 int sup_exec_start(struct vm *vm, char **argv, bool stdin_pipe, uint32_t timeout_ms,
                    struct sup_exec *x, struct vgl_error *err);
+
+/* The same with every field of an EXEC request (env, cwd, supervise...). */
+int sup_exec_start_req(struct vm *vm, const struct vgl_exec_request *req, struct sup_exec *x,
+                       struct vgl_error *err);
 
 /* Sends stdin bytes (len 0: EOF). */
 int sup_exec_stdin(struct sup_exec *x, const void *data, size_t len);

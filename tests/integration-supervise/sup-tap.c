@@ -15,8 +15,16 @@ static void keep_record(struct sup_tap *t, uint16_t type, const uint8_t *p, size
 
         if (type < 8)
                 t->records_seen[type]++;
-        if (type == VGL_REC_SYSCALL)
-                return; /* trace records: counted only */
+        if (type == VGL_REC_SYSCALL) {
+                /* Trace records are many and small: kept decoded, apart. */
+                if (t->n_sys >= SUP_MAX_SYSCALLS)
+                        t->sys_lost++;
+                else if (vgl_ev_syscall_decode(p, size, &t->sys[t->n_sys]) == 0)
+                        t->n_sys++;
+                else
+                        t->bad_records++;
+                return;
+        }
         if (t->n_records >= SUP_MAX_RECORDS) {
                 t->records_lost++;
                 return;
@@ -102,7 +110,8 @@ int sup_tap_install(struct sup_tap *t, struct vm *vm, struct vgl_error *err)
         t->vm = vm;
         vgl_buf_init(&t->scratch, VGL_FRAME_HEADER_SIZE + VGL_FRAME_MAX_PAYLOAD);
         t->records = calloc(SUP_MAX_RECORDS, sizeof(*t->records));
-        if (!t->records)
+        t->sys = calloc(SUP_MAX_SYSCALLS, sizeof(*t->sys));
+        if (!t->records || !t->sys)
                 return vgl_error_set(err, ENOMEM, "out of memory");
         r = vgl_decoder_new(tap_frame, tap_error, t, &t->tap);
         if (r < 0)
@@ -143,6 +152,8 @@ void sup_tap_remove(struct sup_tap *t)
         vgl_buf_free(&t->scratch);
         free(t->records);
         t->records = NULL;
+        free(t->sys);
+        t->sys = NULL;
         t->vm = NULL;
 }
 
@@ -230,6 +241,26 @@ static bool rec_found(struct vm *vm, void *arg)
                 }
         }
         return vm->closed;
+}
+
+uint32_t sup_syscalls_of(struct sup_tap *t, uint32_t exec_id, struct vgl_ev_syscall **ret)
+{
+        uint32_t n = 0;
+
+        *ret = NULL;
+        pthread_mutex_lock(&t->vm->lock);
+        for (uint32_t i = 0; i < t->n_sys; i++)
+                n += t->sys[i].h.exec_id == exec_id;
+        if (n && (*ret = calloc(n, sizeof(**ret)))) {
+                n = 0;
+                for (uint32_t i = 0; i < t->n_sys; i++)
+                        if (t->sys[i].h.exec_id == exec_id)
+                                (*ret)[n++] = t->sys[i];
+        } else {
+                n = 0;
+        }
+        pthread_mutex_unlock(&t->vm->lock);
+        return n;
 }
 
 bool sup_wait_record(struct sup_tap *t, uint16_t type, sup_record_pred pred, void *ctx,

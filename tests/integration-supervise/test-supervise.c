@@ -247,6 +247,9 @@ static void test_hello_caps(void **state)
         assert_true(vm.h.caps & VGL_CAP_CGROUP2);
         assert_true(vm.h.caps & VGL_CAP_SECCOMP_NOTIFY);
         assert_true(vm.h.caps & VGL_CAP_POLICY);
+        /* The guest kernel (Debian 6.1) loads and attaches the agent's eBPF
+         * program: BPF syscall, raw tracepoints, ring buffer, the helpers. */
+        assert_true(vm.h.caps & VGL_CAP_TRACE_BPF);
 }
 
 static void test_policy_ack(void **state)
@@ -332,7 +335,10 @@ static void test_privileged_denied(void **state)
         static const struct {
                 const char *op;
                 uint16_t nr;
-        } calls[] = {{"ptrace", SYS_ptrace}, {"mount", SYS_mount}, {"bpf", SYS_bpf}};
+        } calls[] = {{"ptrace", SYS_ptrace},
+                     {"mount", SYS_mount},
+                     {"bpf", SYS_bpf},
+                     {"pidfd_getfd", SYS_pidfd_getfd}};
 
         push_default();
         for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
@@ -488,12 +494,192 @@ static void test_policy_mid_run(void **state)
         assert_true(guest_file_exists("/tmp/vigil-late2"));
 }
 
+/* ---- trace mode: the whole sequence, captured with eBPF ---- */
+
+#define N_PPID   400
+#define MAX_PIDS 8
+
+struct seq {
+        uint32_t n, n_pids, exits, entry, observe, ppid[MAX_PIDS], pids[MAX_PIDS];
+        uint64_t last_us[MAX_PIDS];
+        uint16_t first_nr;
+        bool order_ok;
+};
+
+static void seq_of(uint32_t exec_id, struct seq *s)
+{
+        _cleanup_free_ struct vgl_ev_syscall *e = NULL;
+        uint32_t n = sup_syscalls_of(&tap, exec_id, &e);
+
+        *s = (struct seq){.order_ok = true};
+        for (uint32_t i = 0; i < n; i++) {
+                uint32_t k = 0;
+                while (k < s->n_pids && s->pids[k] != e[i].h.pid)
+                        k++;
+                if (k == s->n_pids) {
+                        assert_true(k < MAX_PIDS);
+                        s->pids[s->n_pids++] = e[i].h.pid;
+                }
+                if (s->n++ == 0)
+                        s->first_nr = e[i].nr;
+                if (e[i].h.time_us < s->last_us[k])
+                        s->order_ok = false; /* per thread, in call order */
+                s->last_us[k] = e[i].h.time_us;
+                s->ppid[k] += e[i].nr == SYS_getppid;
+                s->exits += e[i].nr == SYS_exit_group;
+                s->entry += (e[i].flags & VGL_SYSCALL_F_ENTRY) != 0;
+                s->observe += e[i].verdict == VGL_VERDICT_OBSERVE;
+        }
+}
+
+/* Records can trail EXEC_EXIT by a flush interval. */
+static void wait_exits(uint32_t exec_id, uint32_t exits, struct seq *s)
+{
+        for (int i = 0; i < EVENT_WAIT_S * 10; i++) {
+                seq_of(exec_id, s);
+                if (s->exits >= exits)
+                        return;
+                usleep(100000);
+        }
+        fail_msg("exec %u: %u of %u exit_group records", exec_id, s->exits, exits);
+}
+
+static void test_trace_sequence(void **state)
+{
+        _cleanup_free_ struct vgl_policy *p = policy_new();
+        char *a1[] = {PROBE, "fork-ppid", "400", NULL}, *a2[] = {PROBE, "ppid", "400", NULL};
+        static struct sup_exec x1, x2; /* outlive a failed assertion */
+        struct vgl_policy_ack ack;
+        struct vgl_error e = {};
+        struct seq s1, s2;
+
+        p->mode = VGL_POLICY_TRACE;
+        push(p, &ack);
+        /* Two at once, one with a child. */
+        if (sup_exec_start(&vm, a1, false, 0, &x1, &e) < 0 ||
+            sup_exec_start(&vm, a2, false, 0, &x2, &e) < 0)
+                fail_msg("exec: %s", e.msg);
+        if (sup_exec_wait(&x1, OP_TIMEOUT_S, &e) < 0 || sup_exec_wait(&x2, OP_TIMEOUT_S, &e) < 0)
+                fail_msg("wait: %s", e.msg);
+        assert_int_equal(x1.res.exit.code, 0);
+        assert_int_equal(x2.res.exit.code, 0);
+        wait_exits(x1.id, 2, &s1);
+        wait_exits(x2.id, 1, &s2);
+        fprintf(stderr, "# trace: exec %u %u records in %u processes, exec %u %u records\n", x1.id,
+                s1.n, s1.n_pids, x2.id, s2.n);
+        /* from the command's exec on, every call: getppid is never notified */
+        assert_int_equal(s1.first_nr, SYS_execve);
+        assert_int_equal(s2.first_nr, SYS_execve);
+        assert_int_equal(s1.n_pids, 2);
+        assert_int_equal(s1.ppid[0], N_PPID);
+        assert_int_equal(s1.ppid[1], N_PPID); /* the child, in the same cgroup */
+        assert_int_equal(s2.n_pids, 1);
+        assert_int_equal(s2.ppid[0], N_PPID);
+        assert_true(s1.order_ok && s2.order_ok);
+        assert_int_equal(s1.entry, s1.n); /* all from the tracepoint */
+        assert_int_equal(s2.observe, s2.n);
+        for (uint32_t i = 0; i < s1.n_pids; i++)
+                assert_int_not_equal(s1.pids[i], s2.pids[0]); /* nothing mixed in */
+        sup_exec_done(&x1);
+        sup_exec_done(&x2);
+        agent_answers();
+}
+
+/* EXEC "supervise":"trace" traces one command under a critical set. */
+static void test_exec_supervise_trace(void **state)
+{
+        char *argv[] = {PROBE, "ppid", "50", NULL};
+        struct vgl_exec_request r = {.argv = argv,
+                                     .uid = -1,
+                                     .gid = -1,
+                                     .timeout_ms = 60000,
+                                     .supervise = VGL_EXEC_SUP_TRACE};
+        struct vgl_error e = {};
+        struct sup_exec x;
+        struct seq s;
+
+        push_default();
+        if (sup_exec_start_req(&vm, &r, &x, &e) < 0 || sup_exec_wait(&x, OP_TIMEOUT_S, &e) < 0)
+                fail_msg("exec: %s", e.msg);
+        assert_int_equal(x.res.exit.code, 0);
+        wait_exits(x.id, 1, &s);
+        assert_int_equal(s.ppid[0], 50);
+        sup_exec_done(&x);
+}
+
+/* fchmod/fchown/futimens on an fd, utimensat on a path: /etc is not writable. */
+static void test_fd_and_utime_checks(void **state)
+{
+        static const struct {
+                const char *op;
+                uint8_t fop;
+        } ops[] = {{"fchmod", VGL_FILE_CHMOD},
+                   {"fchown", VGL_FILE_CHOWN},
+                   {"futimens", VGL_FILE_WRITE},
+                   {"utimensat", VGL_FILE_WRITE}};
+
+        push_default();
+        probe("write", "/tmp/vigil-fd", "ok");
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+                uint32_t id = probe(ops[i].op, "/etc/passwd", "err 13");
+                struct want w = {id, ops[i].fop, VGL_VERDICT_DENY, EACCES, 0, 0, "/etc/passwd"};
+                expect_record(VGL_REC_FILE, &w, NULL);
+                id = probe(ops[i].op, "/tmp/vigil-fd", "ok");
+                struct want w2 = {id, ops[i].fop, VGL_VERDICT_ALLOW, 0, 0, 0, "/tmp/vigil-fd"};
+                expect_record(VGL_REC_FILE, &w2, NULL);
+        }
+}
+
+/* Process records of exec_id kept so far. */
+static uint32_t count_proc(uint32_t exec_id)
+{
+        uint32_t n = 0;
+
+        pthread_mutex_lock(&vm.lock);
+        for (uint32_t i = 0; i < tap.n_records; i++) {
+                struct vgl_ev_proc pr;
+                if (tap.records[i].type != VGL_REC_PROC ||
+                    vgl_ev_proc_decode(tap.records[i].data, tap.records[i].size, &pr) < 0 ||
+                    pr.h.exec_id != exec_id)
+                        continue;
+                fprintf(stderr, "# process record: %s (%s)\n", pr.path,
+                        vgl_verdict_name(pr.verdict));
+                n++;
+        }
+        pthread_mutex_unlock(&vm.lock);
+        return n;
+}
+
+/* A PATH search (the agent's execvp, then the shell's): one process record
+ * per program that runs, none for the directories that do not have it. */
+static void test_path_search_records(void **state)
+{
+        char *argv[] = {"sh", "-c", "vigil-probe ppid 1", NULL};
+        char *env[] = {"PATH=/nonexistent:/tmp/nothing-here:/bin:/tmp", NULL};
+        struct vgl_exec_request r = {
+                .argv = argv, .env = env, .uid = -1, .gid = -1, .timeout_ms = 60000};
+        struct vgl_error e = {};
+        struct sup_exec x;
+        struct want last = {0, 0, VGL_VERDICT_ALLOW, 0, 0, 0, PROBE};
+
+        push_default();
+        if (sup_exec_start_req(&vm, &r, &x, &e) < 0 || sup_exec_wait(&x, OP_TIMEOUT_S, &e) < 0)
+                fail_msg("exec: %s", e.msg);
+        assert_int_equal(x.res.exit.code, 0);
+        assert_string_equal(out_str(&x), "ok\n");
+        last.exec_id = x.id;
+        sup_exec_done(&x);
+        expect_record(VGL_REC_PROC, &last, NULL);
+        assert_int_equal(count_proc(last.exec_id), 2); /* /bin/sh, then the probe */
+}
+
 static void test_session_clean(void **state)
 {
         pthread_mutex_lock(&vm.lock);
         fprintf(stderr,
-                "# telemetry seen: net %llu file %llu proc %llu priv %llu usage %llu; "
+                "# telemetry seen: syscall %llu net %llu file %llu proc %llu priv %llu usage %llu; "
                 "kept %u, lost %llu; heartbeat telemetry_dropped %llu sent %llu\n",
+                (unsigned long long)tap.records_seen[VGL_REC_SYSCALL],
                 (unsigned long long)tap.records_seen[VGL_REC_NET],
                 (unsigned long long)tap.records_seen[VGL_REC_FILE],
                 (unsigned long long)tap.records_seen[VGL_REC_PROC],
@@ -627,6 +813,10 @@ int main(void)
                 cmocka_unit_test(test_fork_bomb_contained),
                 cmocka_unit_test(test_memory_hog_contained),
                 cmocka_unit_test(test_policy_mid_run),
+                cmocka_unit_test(test_trace_sequence),
+                cmocka_unit_test(test_exec_supervise_trace),
+                cmocka_unit_test(test_fd_and_utime_checks),
+                cmocka_unit_test(test_path_search_records),
                 cmocka_unit_test(test_session_clean),
         };
         const int n = (int)(sizeof(tests) / sizeof(tests[0]));

@@ -131,6 +131,7 @@ const char *ovh_job_name(enum ovh_job job)
 
 const char *ovh_variant_name(enum ovh_variant v)
 {
-        static const char *const names[] = {"unsupervised", "critical", "trace", "strace"};
+        static const char *const names[] = {"unsupervised", "critical", "trace", "trace-notify",
+                                            "strace"};
         return v < OVH_N_VARIANTS ? names[v] : "?";
 }

@@ -115,11 +115,15 @@ void ovh_run_once(const struct ovh_setup *s, enum ovh_job job, enum ovh_variant 
         }
         ovh_job_argv(s, job, argv + k);
         ret->cgroup2 = -1;
-        h_start(&h, true, 1000, 60000);
-        if (v == OVH_CRITICAL || v == OVH_TRACE) {
+        /* Heartbeats every 100 ms: the one after the exit carries the losses. */
+        h_agent_trace_method = v == OVH_NOTIFY ? "notify" : NULL;
+        h_start(&h, true, 100, 60000);
+        h_agent_trace_method = NULL;
+        ret->trace_bpf = (h.hello.caps & VGL_CAP_TRACE_BPF) != 0;
+        if (v == OVH_CRITICAL || v == OVH_TRACE || v == OVH_NOTIFY) {
                 struct vgl_policy_ack ack;
                 struct vgl_policy *p =
-                        policy_new(s, v == OVH_TRACE ? VGL_POLICY_TRACE : VGL_POLICY_CRITICAL);
+                        policy_new(s, v == OVH_CRITICAL ? VGL_POLICY_CRITICAL : VGL_POLICY_TRACE);
                 h_policy(&h, p, &ack);
                 free(p);
                 ret->cgroup2 = ack.cgroup2;
@@ -134,8 +138,9 @@ void ovh_run_once(const struct ovh_setup *s, enum ovh_job job, enum ovh_variant 
         exec_job(&h, s, argv);
         h_collect(&h, 1, &out, &err, &x);
         ret->wall_s = now_s() - t0;
-        h_pump(&h, 50); /* records queued just before the exit */
+        h_pump(&h, 250); /* records queued just before the exit, a heartbeat after it */
         ret->syscall_recs = h.ev_count[VGL_REC_SYSCALL];
+        ret->dropped = h.last_hb.telemetry_dropped;
         check_exit(job, v, &x, &err);
         first_line(&out, ret->detail, sizeof(ret->detail));
         vgl_buf_free(&out);

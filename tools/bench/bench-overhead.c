@@ -1,12 +1,16 @@
 /* tools/bench/overhead: the slowdown of supervised execution.
  *
  * Every workload runs through vigil-agent (the real binary, on this host,
- * over a socketpair) in four variants: unsupervised, critical-only, trace,
- * and strace -f (ptrace reference). The variants alternate within each round
- * so drift hits all of them alike; each figure is the median of the rounds,
- * each ratio a variant's median over the unsupervised median.
+ * over a socketpair) in five variants: unsupervised, critical-only, trace
+ * (eBPF capture where the agent has it), trace with every call notified
+ * (--trace-method notify), and strace -f (ptrace reference). The variants
+ * alternate within each round so drift hits all of them alike; each figure
+ * is the median of the rounds, each ratio a variant's median over the
+ * unsupervised median.
  *
- * Usage: vigil-bench-overhead [--json] [--runs N] [--quick]
+ * Usage: vigil-bench-overhead [--json] [--runs N] [--quick] [--decode-rate N]
+ * --decode-rate: the host decoder's events/s, measured by tools/bench/decode
+ * in the same run of tools/bench/overhead, carried into the JSON.
  * With --json the last line of stdout is one JSON object. */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@ struct cell {
 
 static struct cell cells[OVH_N_JOBS][OVH_N_VARIANTS];
 static int cgroup2 = -1;
+static bool trace_bpf;
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -62,6 +67,8 @@ static void measure(const struct ovh_setup *s, int runs)
                                 ovh_run_once(s, (enum ovh_job)j, v, r);
                                 if (r->cgroup2 >= 0)
                                         cgroup2 = r->cgroup2;
+                                if (v == OVH_TRACE)
+                                        trace_bpf = r->trace_bpf;
                                 fprintf(stderr, "overhead: round %d %-9s %-12s %8.3f s\n", i + 1,
                                         ovh_job_name((enum ovh_job)j), ovh_variant_name(v),
                                         r->wall_s);
@@ -73,8 +80,8 @@ static void measure(const struct ovh_setup *s, int runs)
 
 static void print_table(int runs)
 {
-        printf("\n%-10s %12s %18s %18s %18s\n", "workload", "unsupervised", "critical-only",
-               "trace", "strace -f");
+        printf("\n%-10s %12s %18s %18s %18s %18s\n", "workload", "unsupervised", "critical-only",
+               trace_bpf ? "trace (eBPF)" : "trace (notify)", "trace-notify", "strace -f");
         for (int j = 0; j < OVH_N_JOBS; j++) {
                 printf("%-10s %10.3f s", ovh_job_name((enum ovh_job)j), cells[j][OVH_NONE].median);
                 for (int v = OVH_CRITICAL; v < OVH_N_VARIANTS; v++)
@@ -98,11 +105,18 @@ static void print_table(int runs)
                 }
                 printf("\n");
         }
-        printf("\nnotifications answered by the agent per run (last round):\n");
-        for (int j = 0; j < OVH_N_JOBS; j++)
-                printf("  %-10s critical %8llu   trace %9llu\n", ovh_job_name((enum ovh_job)j),
-                       (unsigned long long)cells[j][OVH_CRITICAL].r[runs - 1].syscall_recs,
-                       (unsigned long long)cells[j][OVH_TRACE].r[runs - 1].syscall_recs);
+        printf("\nsyscall records received per run, and records the agent sampled out or lost\n"
+               "(heartbeat telemetry_dropped), last round; critical: one per notification:\n");
+        for (int j = 0; j < OVH_N_JOBS; j++) {
+                const struct ovh_result *c = &cells[j][OVH_CRITICAL].r[runs - 1],
+                                        *t = &cells[j][OVH_TRACE].r[runs - 1],
+                                        *n = &cells[j][OVH_NOTIFY].r[runs - 1];
+                printf("  %-10s critical %7llu   trace %8llu (dropped %llu)   trace-notify %8llu "
+                       "(dropped %llu)\n",
+                       ovh_job_name((enum ovh_job)j), (unsigned long long)c->syscall_recs,
+                       (unsigned long long)t->syscall_recs, (unsigned long long)t->dropped,
+                       (unsigned long long)n->syscall_recs, (unsigned long long)n->dropped);
+        }
         printf("\nsyscall workload, per iteration (last round):\n");
         for (int v = 0; v < OVH_N_VARIANTS; v++)
                 printf("  %-12s %s\n", ovh_variant_name((enum ovh_variant)v),
@@ -144,12 +158,17 @@ static void print_env(const struct ovh_setup *s, int runs)
                cgroup2 == 1 ? "applied by the agent"
                             : "NOT applied (no usable cgroup v2 on this host: cgroup v1 only); "
                               "commands are supervised without pids/memory limits");
+        printf("trace mode captures with: %s\n",
+               trace_bpf ? "eBPF (raw tracepoint sys_enter + ring buffer; critical calls "
+                           "still notified)"
+                         : "seccomp notification of every call (no eBPF here: see the "
+                           "agent's log); the trace and trace-notify columns are the same");
         (void)runs;
 }
 
-static void print_json(void)
+static void print_json(const char *decode_rate)
 {
-        static const char *const vn[] = {NULL, "critical", "trace", "strace"};
+        static const char *const vn[] = {NULL, "critical", "trace", "trace_notify", "strace"};
         static const char *const jn[] = {"syscall", "forkexec", "realistic"};
         printf("{");
         for (int v = OVH_CRITICAL; v < OVH_N_VARIANTS; v++)
@@ -158,12 +177,27 @@ static void print_json(void)
                                ratio((enum ovh_job)j, (enum ovh_variant)v));
         for (int j = 0; j < OVH_N_JOBS; j++)
                 printf("\"unsupervised_%s_s\":%.4f,", jn[j], cells[j][OVH_NONE].median);
-        printf("\"cgroup2\":%s,\"decode_events_per_s\":null}\n", cgroup2 == 1 ? "true" : "false");
+        printf("\"cgroup2\":%s,\"trace_method\":\"%s\",\"decode_events_per_s\":%s}\n",
+               cgroup2 == 1 ? "true" : "false", trace_bpf ? "bpf" : "seccomp-notify",
+               decode_rate ? decode_rate : "null");
+}
+
+/* A JSON number as given (digits, at most one '.'), else NULL: it goes into JSON. */
+static const char *number_or_null(const char *s)
+{
+        size_t dots = 0, i = 0;
+        for (; s[i]; i++)
+                if (s[i] == '.')
+                        dots++;
+                else if (s[i] < '0' || s[i] > '9')
+                        return NULL;
+        return i && dots <= 1 && s[0] != '.' ? s : NULL;
 }
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: vigil-bench-overhead [--json] [--runs N] [--quick]\n");
+        fprintf(stderr,
+                "usage: vigil-bench-overhead [--json] [--runs N] [--quick] [--decode-rate N]\n");
         return 2;
 }
 
@@ -176,12 +210,15 @@ int main(int argc, char **argv)
                               .n_units = 6};
         bool json = false;
         int runs = 3;
+        const char *decode_rate = NULL;
 
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--json") == 0)
                         json = true;
                 else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
                         runs = atoi(argv[++i]);
+                else if (strcmp(argv[i], "--decode-rate") == 0 && i + 1 < argc)
+                        decode_rate = number_or_null(argv[++i]);
                 else if (strcmp(argv[i], "--quick") == 0) {
                         s.n_file /= 10, s.n_ppid /= 10, s.n_connect /= 10;
                         s.n_forkexec /= 4, s.n_units = 2;
@@ -212,7 +249,10 @@ int main(int argc, char **argv)
         print_env(&s, runs);
         print_table(runs);
         print_targets();
+        if (decode_rate)
+                printf("\nhost decoder + tagger (tools/bench/decode, this run): %s events/s\n",
+                       decode_rate);
         if (json)
-                print_json();
+                print_json(decode_rate);
         return 0;
 }

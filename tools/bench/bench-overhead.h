@@ -1,7 +1,8 @@
 /* tools/bench/overhead: what the supervision modes of vigil-agent cost.
  * Each workload runs through the real agent (started on this host over a
  * socketpair, as the unit tests do) unsupervised, in critical-only mode, in
- * trace mode, and under strace -f as the ptrace reference. */
+ * trace mode (eBPF capture where the agent has it), in trace mode with every
+ * call notified (the fallback), and under strace -f as the ptrace reference. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,7 +11,8 @@
 enum ovh_variant {
         OVH_NONE = 0, /* no POLICY pushed: the agent runs the command unsupervised */
         OVH_CRITICAL, /* POLICY mode "critical" */
-        OVH_TRACE,    /* POLICY mode "trace" */
+        OVH_TRACE,    /* POLICY mode "trace": eBPF capture when the agent has it */
+        OVH_NOTIFY,   /* POLICY mode "trace", agent run with --trace-method notify */
         OVH_STRACE,   /* no POLICY, the command wrapped in strace -f -o /dev/null */
         OVH_N_VARIANTS,
 };
@@ -34,8 +36,10 @@ struct ovh_setup {
 /* One measurement. */
 struct ovh_result {
         double wall_s;         /* host side: EXEC sent to EXEC_EXIT received */
-        uint64_t syscall_recs; /* syscall records received (one per notification) */
+        uint64_t syscall_recs; /* syscall records received */
+        uint64_t dropped;      /* telemetry records sampled out or lost (heartbeat) */
         int cgroup2;           /* from POLICY_ACK: 1/0, -1 when no POLICY was pushed */
+        bool trace_bpf;        /* the agent announced eBPF capture (HELLO) */
         char detail[128];      /* the workload's own first line of output, if any */
 };
 

@@ -198,6 +198,8 @@ void h_frame_free(struct h_frame *f)
         f->data = NULL;
 }
 
+const char *h_agent_trace_method;
+
 static void spawn(struct harness *h)
 {
         int sv[2];
@@ -207,7 +209,11 @@ static void spawn(struct harness *h)
         if (h->pid == 0) {
                 if (dup2(sv[1], 3) < 0)
                         _exit(120);
-                execl(h_agent_path(), "vigil-agent", "--fd", "3", (char *)NULL);
+                if (h_agent_trace_method)
+                        execl(h_agent_path(), "vigil-agent", "--fd", "3", "--trace-method",
+                              h_agent_trace_method, (char *)NULL);
+                else
+                        execl(h_agent_path(), "vigil-agent", "--fd", "3", (char *)NULL);
                 fprintf(stderr, "exec %s: %s\n", h_agent_path(), strerror(errno));
                 _exit(121);
         }
@@ -302,6 +308,15 @@ void h_send(struct harness *h, struct vgl_buf *b)
 void h_send_noread(struct harness *h, const void *p, size_t len)
 {
         send_bytes(h, p, len, false);
+}
+
+void h_exec_req(struct harness *h, uint32_t stream, const struct vgl_exec_request *r)
+{
+        struct vgl_buf b;
+        vgl_buf_init(&b, 0);
+        assert_int_equal(vgl_msg_exec_append(&b, stream, r), 0);
+        h_send(h, &b);
+        vgl_buf_free(&b);
 }
 
 void h_exec(struct harness *h, uint32_t stream, const char *const *argv, uint32_t timeout_ms,

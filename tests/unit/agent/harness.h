@@ -74,6 +74,13 @@ bool h_has(struct harness *h, uint8_t type, uint32_t stream);
 
 void h_frame_free(struct h_frame *f);
 
+/* Sends an EXEC with every field of r. */
+void h_exec_req(struct harness *h, uint32_t stream, const struct vgl_exec_request *r);
+
+/* NULL (the default): the agent picks how trace mode captures; else passed
+ * as --trace-method (e.g. "notify", to force the fallback). */
+extern const char *h_agent_trace_method;
+
 /* Sends EXEC of argv on stream (env NULL, cwd NULL, stdin closed, given timeout). */
 void h_exec(struct harness *h, uint32_t stream, const char *const *argv, uint32_t timeout_ms,
             bool stdin_pipe);

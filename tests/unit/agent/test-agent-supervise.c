@@ -3,6 +3,7 @@
  * case checks what the workload saw, what is on disk, and the telemetry. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -266,10 +267,13 @@ static void test_privileged_denied(void **state)
         expect(&h, 1, "ptrace", "", "err 1");
         expect(&h, 2, "mount", "", "err 1");
         expect(&h, 3, "bpf", "", "err 1");
-        struct priv_match m1 = {1, SYS_ptrace}, m2 = {2, SYS_mount}, m3 = {3, SYS_bpf};
+        expect(&h, 4, "pidfd_getfd", "", "err 1");
+        struct priv_match m1 = {1, SYS_ptrace}, m2 = {2, SYS_mount}, m3 = {3, SYS_bpf},
+                          m4 = {4, SYS_pidfd_getfd};
         h_wait_event(&h, VGL_REC_PRIV, priv_pred, &m1);
         h_wait_event(&h, VGL_REC_PRIV, priv_pred, &m2);
         h_wait_event(&h, VGL_REC_PRIV, priv_pred, &m3);
+        h_wait_event(&h, VGL_REC_PRIV, priv_pred, &m4);
         h_stop(&h);
         free(p);
 }
@@ -348,6 +352,58 @@ static void test_cgroup_absence(void **state)
         free(p);
 }
 
+/* fchmod/fchown/futimens on an fd and utimensat on a path: checked against
+ * the writable prefixes like chmod/chown/open for writing. */
+static void test_fd_and_utime_checks(void **state)
+{
+        static const struct {
+                const char *op;
+                uint8_t fop;
+        } ops[] = {{"fchmod", VGL_FILE_CHMOD},
+                   {"fchown", VGL_FILE_CHOWN},
+                   {"futimens", VGL_FILE_WRITE},
+                   {"utimensat", VGL_FILE_WRITE}};
+        const char *outside = "/var/tmp/vigil-sup-fd-outside";
+        struct harness h;
+        struct vgl_policy_ack ack;
+        struct vgl_policy *p = policy_new(1);
+        struct stat before, after;
+        char inside[256];
+        uint32_t stream = 1;
+
+        unlink(outside);
+        FILE *f = fopen(outside, "w");
+        assert_non_null(f);
+        fclose(f);
+        assert_int_equal(chmod(outside, 0644), 0);
+        assert_int_equal(utimensat(AT_FDCWD, outside, (struct timespec[]){{1, 0}, {1, 0}}, 0), 0);
+        assert_int_equal(stat(outside, &before), 0);
+        snprintf(inside, sizeof(inside), "%s/fd-inside", scratch);
+        f = fopen(inside, "w");
+        assert_non_null(f);
+        fclose(f);
+        start(&h, p, &ack);
+        for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+                expect(&h, stream, ops[i].op, outside, "err 13");
+                struct file_match m = {stream, ops[i].fop, VGL_VERDICT_DENY, outside};
+                h_wait_event(&h, VGL_REC_FILE, file_pred, &m);
+                stream++;
+                expect(&h, stream, ops[i].op, inside, "ok");
+                struct file_match m2 = {stream, ops[i].fop, VGL_VERDICT_ALLOW, inside};
+                h_wait_event(&h, VGL_REC_FILE, file_pred, &m2);
+                stream++;
+        }
+        /* The file outside was not touched: mode and times as they were. */
+        assert_int_equal(stat(outside, &after), 0);
+        assert_int_equal(after.st_mode, before.st_mode);
+        assert_int_equal(after.st_mtim.tv_sec, 1);
+        assert_int_equal(stat(inside, &after), 0);
+        assert_int_equal(after.st_mode & 07777, 0600);
+        h_stop(&h);
+        unlink(outside);
+        free(p);
+}
+
 static void test_trace_mode(void **state)
 {
         struct harness h;
@@ -392,6 +448,7 @@ int main(void)
                 cmocka_unit_test(test_exec_allow_list),      cmocka_unit_test(test_sensitive_reads),
                 cmocka_unit_test(test_privileged_denied),    cmocka_unit_test(test_policy_mid_run),
                 cmocka_unit_test(test_cgroup_absence),       cmocka_unit_test(test_trace_mode),
+                cmocka_unit_test(test_fd_and_utime_checks),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,7 +49,7 @@ static void test_hello_round_trip(void **state)
                 .hostname = "vigil",
                 .uptime_ms = 1834,
                 .init_mode = true,
-                .caps = VGL_CAP_EXEC | VGL_CAP_FILES | VGL_CAP_POLICY,
+                .caps = VGL_CAP_EXEC | VGL_CAP_FILES | VGL_CAP_POLICY | VGL_CAP_TRACE_BPF,
         };
         struct vgl_hello got;
         struct vgl_buf b;
@@ -75,11 +75,11 @@ static void test_hello_round_trip(void **state)
 
         /* Minimal hello: defaults; unknown fields and capabilities ignored. */
         static const char min[] = "{\"proto_version\":3,\"agent_version\":\"9\",\"future\":[1,{}],"
-                                  "\"caps\":[\"exec\",\"teleport\"]}";
+                                  "\"caps\":[\"exec\",\"teleport\",\"trace-bpf\"]}";
         f = json_frame(VGL_MSG_HELLO, 0, min, strlen(min));
         assert_int_equal(vgl_msg_hello_parse(&f, &got, &err), 0);
         assert_int_equal(got.proto_min, 3);
-        assert_int_equal(got.caps, VGL_CAP_EXEC);
+        assert_int_equal(got.caps, VGL_CAP_EXEC | VGL_CAP_TRACE_BPF);
         assert_string_equal(got.kernel, "");
         assert_false(got.init_mode);
 }
@@ -208,7 +208,50 @@ static void test_exec_round_trip(void **state)
         assert_int_equal(got.gid, -1);
         assert_int_equal(got.timeout_ms, 0);
         assert_false(got.stdin_pipe);
+        assert_int_equal(got.supervise, VGL_EXEC_SUP_DEFAULT);
         vgl_exec_request_done(&got);
+}
+
+/* "supervise": every value round trips; "default" is left out of the JSON,
+ * so encodings without it stay what they were. */
+static void test_exec_supervise(void **state)
+{
+        char *argv[] = {"true", NULL};
+        struct vgl_exec_request x = {.argv = argv, .uid = -1, .gid = -1};
+        struct vgl_exec_request got = {0};
+        struct vgl_buf b;
+        struct vgl_error err;
+
+        for (int s = VGL_EXEC_SUP_DEFAULT; s <= VGL_EXEC_SUP_OFF; s++) {
+                vgl_buf_init(&b, 0);
+                x.supervise = (enum vgl_exec_supervise)s;
+                assert_int_equal(vgl_msg_exec_append(&b, 7, &x), 0);
+                struct vgl_frame f = frame_of(&b);
+                bool present = memmem(f.payload, f.length, "\"supervise\"", 11) != NULL;
+                assert_int_equal(present, s != VGL_EXEC_SUP_DEFAULT);
+                assert_int_equal(vgl_msg_exec_parse(&f, &got, &err), 0);
+                assert_int_equal(got.supervise, s);
+                vgl_exec_request_done(&got);
+                vgl_buf_free(&b);
+        }
+        assert_string_equal(vgl_exec_supervise_name(VGL_EXEC_SUP_TRACE), "trace");
+        assert_string_equal(vgl_exec_supervise_name(VGL_EXEC_SUP_OFF), "off");
+        assert_string_equal(vgl_exec_supervise_name((enum vgl_exec_supervise)9), "unknown");
+        /* explicit "default" and null mean the default */
+        static const char *const same[] = {"{\"argv\":[\"a\"],\"supervise\":\"default\"}",
+                                           "{\"argv\":[\"a\"],\"supervise\":null}"};
+        for (size_t i = 0; i < 2; i++) {
+                struct vgl_frame f = json_frame(VGL_MSG_EXEC, 1, same[i], strlen(same[i]));
+                assert_int_equal(vgl_msg_exec_parse(&f, &got, &err), 0);
+                assert_int_equal(got.supervise, VGL_EXEC_SUP_DEFAULT);
+                vgl_exec_request_done(&got);
+        }
+        /* an encoder never sends what the parser would refuse */
+        vgl_buf_init(&b, 0);
+        x.supervise = (enum vgl_exec_supervise)4;
+        assert_int_equal(vgl_msg_exec_append(&b, 7, &x), -EINVAL);
+        assert_int_equal(b.len, 0);
+        vgl_buf_free(&b);
 }
 
 static void test_exec_append_rejects(void **state)
@@ -533,6 +576,11 @@ static const struct bad_case bad_cases[] = {
         {VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"uid\":-99999999999999999999}", 0, "not in"},
         {VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"timeout_ms\":-1}", 0, "\"timeout_ms\""},
         {VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"stdin\":\"yes\"}", 0, "\"stdin\""},
+        {VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"supervise\":\"none\"}", 0, "unknown value \"none\""},
+        {VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"supervise\":true}", 0, "\"supervise\""},
+        {VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"supervise\":\"Trace\"}", 0, "unknown value"},
+        {VGL_MSG_EXEC, 1, "{\"argv\":[\"a\"],\"supervise\":\"tracetracetracetrace\"}", 0,
+         "\"supervise\""},
         {VGL_MSG_EXEC_STARTED, 1, "{\"pid\":0}", 0, "\"pid\""},
         {VGL_MSG_EXEC_STARTED, 0, "{\"pid\":1}", 0, "stream 0"},
         {VGL_MSG_EXEC_EXIT, 1, "{\"code\":0}", 0, "missing field \"status\""},
@@ -680,6 +728,7 @@ int main(void)
                 cmocka_unit_test(test_negotiate),
                 cmocka_unit_test(test_error_round_trip),
                 cmocka_unit_test(test_exec_round_trip),
+                cmocka_unit_test(test_exec_supervise),
                 cmocka_unit_test(test_exec_append_rejects),
                 cmocka_unit_test(test_exec_started_signal_shutdown),
                 cmocka_unit_test(test_exec_exit_round_trip),

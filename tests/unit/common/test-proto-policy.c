@@ -242,7 +242,11 @@ static void test_event_records(void **state)
         assert_int_equal(vgl_ev_proc_decode(rec, VGL_EV_PROC_SIZE, &q), 0);
         assert_memory_equal(&p, &q, sizeof(p));
 
-        struct vgl_ev_syscall s = {.h = {1, 2, 3}, .nr = 59, .verdict = 4}, t;
+        struct vgl_ev_syscall s = {.h = {1, 2, 3},
+                                   .nr = 59,
+                                   .verdict = 4,
+                                   .flags = VGL_SYSCALL_F_ENTRY},
+                              t;
         vgl_ev_syscall_encode(&s, rec);
         assert_int_equal(vgl_ev_syscall_decode(rec, VGL_EV_SYSCALL_SIZE, &t), 0);
         assert_memory_equal(&s, &t, sizeof(s));

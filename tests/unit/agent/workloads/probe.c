@@ -2,7 +2,10 @@
  * its command line and prints "ok" or "err <errno>" (exit 0 / 1).
  *
  *   probe write PATH | read PATH | connect PORT | exec PATH | ptrace | mount |
- *   bpf | wait-write PATH (reads a line from stdin first) | unlink PATH */
+ *   bpf | wait-write PATH (reads a line from stdin first) | unlink PATH |
+ *   pidfd_getfd (fd 0 of the parent) | fchmod PATH | fchown PATH | utimensat PATH | futimens PATH
+ * (on an fd open read-only) | ppid N (N x getppid) | fork-ppid N (a child and the parent each N x
+ * getppid; prints "ok child PID") */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -13,7 +16,9 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int report(int r)
@@ -66,6 +71,48 @@ static int do_bpf(void)
         return report((int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr)));
 }
 
+/* fchmod/fchown/futimens on an fd open read-only: the fd forms of the checks. */
+static int do_fd_op(const char *op, const char *path)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return report(-1);
+        int r;
+        if (!strcmp(op, "fchmod"))
+                r = fchmod(fd, 0600);
+        else if (!strcmp(op, "fchown"))
+                r = fchown(fd, (uid_t)-1, (gid_t)-1);
+        else
+                r = futimens(fd, NULL);
+        int e = errno;
+        close(fd);
+        errno = e;
+        return report(r);
+}
+
+static void ppid_loop(long n)
+{
+        for (long i = 0; i < n; i++)
+                (void)syscall(SYS_getppid); /* not the libc wrapper: one call each */
+}
+
+static int fork_ppid(long n)
+{
+        pid_t pid = fork();
+        if (pid < 0)
+                return report(-1);
+        if (pid == 0) {
+                ppid_loop(n);
+                _exit(0);
+        }
+        ppid_loop(n);
+        int st;
+        if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+                return report(-1);
+        printf("ok child %d\n", (int)pid);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         setvbuf(stdout, NULL, _IONBF, 0);
@@ -88,6 +135,22 @@ int main(int argc, char **argv)
                 return report(mount("none", "/mnt", "tmpfs", 0, NULL));
         if (!strcmp(op, "bpf"))
                 return do_bpf();
+        if (!strcmp(op, "pidfd_getfd")) {
+                int pfd = (int)syscall(SYS_pidfd_open, getppid(), 0);
+                if (pfd < 0)
+                        return report(-1);
+                return report((int)syscall(SYS_pidfd_getfd, pfd, 0, 0));
+        }
+        if (!strcmp(op, "fchmod") || !strcmp(op, "fchown") || !strcmp(op, "futimens"))
+                return do_fd_op(op, arg);
+        if (!strcmp(op, "utimensat"))
+                return report(utimensat(AT_FDCWD, arg, NULL, 0));
+        if (!strcmp(op, "ppid")) {
+                ppid_loop(atol(arg));
+                return report(0);
+        }
+        if (!strcmp(op, "fork-ppid"))
+                return fork_ppid(atol(arg));
         if (!strcmp(op, "wait-write")) {
                 char line[16];
                 printf("waiting\n");
