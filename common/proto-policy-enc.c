@@ -141,7 +141,8 @@ int vgl_msg_policy_ack_ext_append(struct vgl_buf *b, const struct vgl_policy_ack
         if (vgl_json_add(o, "generation", json_object_new_int64((int64_t)a->generation)) < 0 ||
             vgl_json_add(o, "supervised", json_object_new_boolean(a->supervised)) < 0 ||
             vgl_json_add(o, "cgroup2", json_object_new_boolean(a->cgroup2)) < 0 ||
-            vgl_json_add(o, "trace", json_object_new_string("seccomp-notify")) < 0) {
+            vgl_json_add(o, "trace",
+                         json_object_new_string(a->trace_ebpf ? "ebpf" : "seccomp-notify")) < 0) {
                 json_object_put(o);
                 return -ENOMEM;
         }
@@ -151,9 +152,15 @@ int vgl_msg_policy_ack_ext_append(struct vgl_buf *b, const struct vgl_policy_ack
 static int ack_fields(struct json_object *o, void *out, struct vgl_error *err)
 {
         struct vgl_policy_ack *a = out;
+        char trace[32] = "";
         VGL_TRY(vgl_json_get_u64(o, "generation", true, INT64_MAX, &a->generation, err));
         VGL_TRY(vgl_json_get_bool(o, "supervised", false, &a->supervised, err));
         VGL_TRY(vgl_json_get_bool(o, "cgroup2", false, &a->cgroup2, err));
+        VGL_TRY(vgl_json_get_string(o, "trace", false, VGL_JSON_STR_NAME, trace, sizeof(trace),
+                                    err));
+        if (trace[0] && strcmp(trace, "ebpf") != 0 && strcmp(trace, "seccomp-notify") != 0)
+                return vgl_error_set(err, EBADMSG, "field \"trace\": unknown method \"%s\"", trace);
+        a->trace_ebpf = strcmp(trace, "ebpf") == 0;
         return 0;
 }
 

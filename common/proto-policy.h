@@ -94,12 +94,13 @@ int vgl_msg_policy_parse(const struct vgl_frame *f, struct vgl_policy *ret, stru
 int vgl_msg_policy_append(struct vgl_buf *b, const struct vgl_policy *p);
 
 /* POLICY_ACK with what the agent can enforce: {"generation":7,"supervised":true,
- * "cgroup2":false,"trace":"seccomp-notify"}. Hosts that only read
+ * "cgroup2":false,"trace":"ebpf"}. Hosts that only read
  * "generation" (vgl_msg_policy_ack_parse) ignore the rest. */
 struct vgl_policy_ack {
         uint64_t generation;
         bool supervised; /* seccomp user notification works here */
         bool cgroup2;    /* cgroup v2 limits can be applied */
+        bool trace_ebpf; /* trace mode captures calls with eBPF, not per-call notification */
 };
 int vgl_msg_policy_ack_ext_append(struct vgl_buf *b, const struct vgl_policy_ack *a);
 int vgl_msg_policy_ack_ext_parse(const struct vgl_frame *f, struct vgl_policy_ack *ret,

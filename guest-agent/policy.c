@@ -67,7 +67,11 @@ void vgl_policy_on_frame(struct vgl_agent *a, const struct vgl_frame *f)
                                             : ", every call notified",
                 a->cgroup2 ? "" : ", no cgroup limits");
         struct vgl_policy_ack ack = {
-                .generation = p->generation, .supervised = a->seccomp_ok, .cgroup2 = a->cgroup2};
+                .generation = p->generation,
+                .supervised = a->seccomp_ok,
+                .cgroup2 = a->cgroup2,
+                .trace_ebpf = a->seccomp_ok && vgl_trace_bpf(a),
+        };
         if (vgl_msg_policy_ack_ext_append(&a->out.buf, &ack) < 0)
                 a->errors_dropped++;
 }

@@ -187,6 +187,15 @@ static void test_ack(void **state)
         assert_int_equal(r.generation, 9);
         assert_true(r.supervised);
         assert_false(r.cgroup2);
+        assert_false(r.trace_ebpf);
+        vgl_buf_free(&b);
+        vgl_buf_init(&b, 0);
+        a.trace_ebpf = true;
+        assert_int_equal(vgl_msg_policy_ack_ext_append(&b, &a), 0);
+        f.payload = b.data + VGL_FRAME_HEADER_SIZE;
+        f.length = (uint32_t)(b.len - VGL_FRAME_HEADER_SIZE);
+        assert_int_equal(vgl_msg_policy_ack_ext_parse(&f, &r, NULL), 0);
+        assert_true(r.trace_ebpf);
         /* the plain parser of issue 1 reads the same frame */
         assert_int_equal(vgl_msg_policy_ack_parse(&f, &g, NULL), 0);
         assert_int_equal(g, 9);
