@@ -71,6 +71,16 @@ const char *vgl_exec_supervise_name(enum vgl_exec_supervise s)
         return (unsigned)s < ELEMENTSOF(supervise_names) ? supervise_names[s] : "unknown";
 }
 
+int vgl_exec_supervise_from_name(const char *name, enum vgl_exec_supervise *ret)
+{
+        for (size_t k = 0; k < ELEMENTSOF(supervise_names); k++)
+                if (strcmp(name, supervise_names[k]) == 0) {
+                        *ret = (enum vgl_exec_supervise)k;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
 static int supervise_parse(struct json_object *o, enum vgl_exec_supervise *ret,
                            struct vgl_error *err)
 {
@@ -79,12 +89,10 @@ static int supervise_parse(struct json_object *o, enum vgl_exec_supervise *ret,
                                     err);
         if (r <= 0)
                 return r;
-        for (size_t k = 0; k < ELEMENTSOF(supervise_names); k++)
-                if (strcmp(name, supervise_names[k]) == 0) {
-                        *ret = (enum vgl_exec_supervise)k;
-                        return 0;
-                }
-        return vgl_error_set(err, EBADMSG, "field \"supervise\": unknown value \"%s\"", name);
+        if (vgl_exec_supervise_from_name(name, ret) < 0)
+                return vgl_error_set(err, EBADMSG, "field \"supervise\": unknown value \"%s\"",
+                                     name);
+        return 0;
 }
 
 static int exec_fields(struct json_object *o, void *out, struct vgl_error *err)

@@ -94,6 +94,8 @@ enum vgl_exec_supervise {
 };
 /* "default", "trace", "critical", "off"; "unknown" otherwise. */
 const char *vgl_exec_supervise_name(enum vgl_exec_supervise s);
+/* And back: -EINVAL for an unknown name. */
+int vgl_exec_supervise_from_name(const char *name, enum vgl_exec_supervise *ret);
 
 /* EXEC: {"argv":["uname","-r"],"env":["PATH=/bin"],"cwd":"/","uid":0,"gid":0,
  *        "timeout_ms":0,"stdin":false,"supervise":"trace"}

@@ -161,7 +161,7 @@ static int string_array(struct vgl_varlink_call *call, struct json_object *param
 static int parse_exec(struct vgl_varlink_call *call, struct json_object *params,
                       struct vgl_exec_request *r, const char **ret_stdin)
 {
-        const char *cwd = NULL;
+        const char *cwd = NULL, *supervise = NULL;
         int64_t uid = -1, timeout = 0;
 
         if (string_array(call, params, "argv", true, VGL_MAX_ARGS, &r->argv) < 0 ||
@@ -169,8 +169,14 @@ static int parse_exec(struct vgl_varlink_call *call, struct json_object *params,
             vgd_api_opt_string(call, params, "cwd", VGL_MAX_PATH_LEN, &cwd) < 0 ||
             vgd_api_opt_int(call, params, "uid", -1, UINT32_MAX - 1, &uid) < 0 ||
             vgd_api_opt_int(call, params, "timeout_ms", 0, UINT32_MAX, &timeout) < 0 ||
-            vgd_api_opt_string(call, params, "stdin_b64", VGD_STDIN_MAX * 4 / 3 + 4, ret_stdin) < 0)
+            vgd_api_opt_string(call, params, "stdin_b64", VGD_STDIN_MAX * 4 / 3 + 4, ret_stdin) <
+                    0 ||
+            vgd_api_opt_string(call, params, "supervise", 16, &supervise) < 0)
                 return -EINVAL;
+        if (supervise && vgl_exec_supervise_from_name(supervise, &r->supervise) < 0) {
+                vgl_varlink_call_error_invalid_parameter(call, "supervise");
+                return -EINVAL;
+        }
         if (cwd && cwd[0] != '/') {
                 vgl_varlink_call_error_invalid_parameter(call, "cwd");
                 return -EINVAL;
@@ -222,8 +228,8 @@ static int start(struct vgl_varlink_call *call, struct vgd_sandbox *s, struct vg
 
 int vgd_api_exec(struct vgl_varlink_call *call, struct json_object *params, void *userdata)
 {
-        static const char *const fields[] = {"id",  "argv",       "env",       "cwd",
-                                             "uid", "timeout_ms", "stdin_b64", NULL};
+        static const char *const fields[] = {"id",         "argv",      "env",       "cwd", "uid",
+                                             "timeout_ms", "stdin_b64", "supervise", NULL};
         struct vgd_daemon *d = userdata;
         struct vgl_exec_request req = {};
         _cleanup_free_ uint8_t *in = NULL;

@@ -55,6 +55,8 @@ static int exec_params(const char *id, const struct vgl_client_exec_request *req
                 r = vgl_json_add_int(p, "uid", req->uid);
         if (r >= 0 && req->timeout_ms > 0)
                 r = vgl_json_add_int(p, "timeout_ms", req->timeout_ms);
+        if (r >= 0 && req->supervise)
+                r = vgl_json_add_string(p, "supervise", req->supervise);
         if (r >= 0 && req->stdin_data)
                 r = vgl_json_add_b64(p, "stdin_b64", req->stdin_data, req->stdin_len);
         if (r < 0)

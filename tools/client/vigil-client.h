@@ -191,6 +191,7 @@ struct vgl_client_exec_request {
         const void *stdin_data;  /* sent as stdin_b64 when not NULL */
         size_t stdin_len;        /* at most VGL_CLIENT_MAX_INLINE */
         bool no_stream;          /* call without "more": one reply with all output */
+        const char *supervise;   /* "trace", "critical", "off", "default"; NULL: not sent */
 };
 
 /* Callbacks of an Exec, each optional. A negative return stops the call

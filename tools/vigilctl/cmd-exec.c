@@ -39,6 +39,14 @@ static int exec_option(struct vgl_ctl_exec_args *a, int c, char **argv, struct v
                 return add_env(a, optarg, err);
         case 'u':
                 return vgl_ctl_parse_int(optarg, "uid", 0, UINT32_MAX - 1, &a->uid, err);
+        case 's':
+                if (strcmp(optarg, "default") && strcmp(optarg, "trace") &&
+                    strcmp(optarg, "critical") && strcmp(optarg, "off"))
+                        return vgl_error_set(
+                                err, EINVAL,
+                                "--supervise: default, trace, critical or off, not '%s'", optarg);
+                a->supervise = optarg;
+                return 0;
         default:
                 return vgl_ctl_bad_option(c, argv, err);
         }
@@ -56,10 +64,15 @@ static int find_dashdash(int argc, char **argv)
 int vgl_ctl_parse_exec(int argc, char **argv, struct vgl_ctl_exec_args *ret, struct vgl_error *err)
 {
         static const struct option options[] = {
-                {"help", no_argument, NULL, 'h'},          {"json", no_argument, NULL, 'J'},
-                {"timeout", required_argument, NULL, 't'}, {"cwd", required_argument, NULL, 'C'},
-                {"env", required_argument, NULL, 'e'},     {"uid", required_argument, NULL, 'u'},
-                {"no-stdin", no_argument, NULL, 'n'},      {},
+                {"help", no_argument, NULL, 'h'},
+                {"json", no_argument, NULL, 'J'},
+                {"timeout", required_argument, NULL, 't'},
+                {"cwd", required_argument, NULL, 'C'},
+                {"env", required_argument, NULL, 'e'},
+                {"uid", required_argument, NULL, 'u'},
+                {"no-stdin", no_argument, NULL, 'n'},
+                {"supervise", required_argument, NULL, 's'},
+                {},
         };
         struct vgl_ctl_exec_args a = {.uid = -1};
         int dd = find_dashdash(argc, argv), c, r = 0;
@@ -162,6 +175,7 @@ static int exec_run(struct vgl_ctl *ctl, struct vgl_ctl_exec_args *a)
                 .cwd = a->cwd,
                 .uid = a->uid,
                 .timeout_ms = a->timeout_ms,
+                .supervise = a->supervise,
         };
         struct vgl_client_exec_ops ops = {.on_output = on_output};
         struct exec_out o = {ctl};
@@ -196,7 +210,8 @@ const struct vgl_ctl_command vgl_ctl_cmd_exec = {
         .name = "exec",
         .summary = "run a command in a sandbox, streaming its output",
         .usage = "Usage: vigilctl exec ID [--timeout MS] [--cwd DIR] [--env K=V]... [--uid N]\n"
-                 "                     [-n|--no-stdin] [--json] -- CMD [ARGS...]\n"
+                 "                     [--supervise MODE] [-n|--no-stdin] [--json] -- CMD "
+                 "[ARGS...]\n"
                  "\n"
                  "Runs CMD in the sandbox ID. Its stdout and stderr are copied to vigilctl's\n"
                  "as they arrive. When vigilctl's stdin is not a terminal it is read to the\n"
@@ -207,6 +222,9 @@ const struct vgl_ctl_command vgl_ctl_cmd_exec = {
                  "  --env K=V       environment variable (repeatable; replaces the default\n"
                  "                  environment)\n"
                  "  --uid N         run as uid N\n"
+                 "  --supervise M   trace (every system call reported), critical (critical\n"
+                 "                  calls only), off (unsupervised, if the sandbox's\n"
+                 "                  permission set allows it) or default\n"
                  "  --json          print each reply as one line of JSON\n"
                  "                  ({\"stream\", \"data_b64\"} ... {\"exit\"})\n"
                  "\n"

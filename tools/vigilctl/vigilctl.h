@@ -81,7 +81,8 @@ struct vgl_ctl_exec_args {
         const char *id;
         int64_t timeout_ms; /* 0: none */
         const char *cwd;
-        int64_t uid; /* -1: vigild's default */
+        int64_t uid;           /* -1: vigild's default */
+        const char *supervise; /* NULL: the permission set's default */
         const char *env[VGL_CTL_MAX_ENV + 1];
         size_t n_env;
         char **cmd; /* NULL-terminated, borrowed from argv */

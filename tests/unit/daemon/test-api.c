@@ -305,6 +305,9 @@ static void test_restore_authz_release(void **state)
         expect_invalid(M "Exec", "{\"id\":\"" RESTORED_ID "\",\"argv\":[]}", "argv");
         expect_invalid(M "Exec", "{\"id\":\"" RESTORED_ID "\",\"argv\":[\"a\"],\"cwd\":\"rel\"}",
                        "cwd");
+        expect_invalid(M "Exec",
+                       "{\"id\":\"" RESTORED_ID "\",\"argv\":[\"a\"],\"supervise\":\"loose\"}",
+                       "supervise");
         expect_invalid(M "PutFile",
                        "{\"id\":\"" RESTORED_ID "\",\"path\":\"/a/../b\",\"data_b64\":\"\"}",
                        "path");

@@ -220,6 +220,7 @@ static const struct exec_case exec_cases[] = {
         {{"exec", "abc", "--env", "NOEQUALS", "--", "x"}, USAGE},
         {{"exec", "abc", "--env", "=x", "--", "x"}, USAGE},
         {{"exec", "abc", "--cwd"}, USAGE},
+        {{"exec", "abc", "--supervise", "paranoid", "--", "x"}, USAGE},
 };
 
 static void check_exec(const struct exec_case *c, const struct vgl_ctl_exec_args *a)
@@ -245,6 +246,16 @@ static void check_exec(const struct exec_case *c, const struct vgl_ctl_exec_args
         assert_null(a->env[n]);
         assert_int_equal(a->no_stdin, c->no_stdin);
         assert_int_equal(a->json, c->json);
+}
+
+static void test_parse_exec_supervise(void **state)
+{
+        char *argv[] = {"exec", "abc", "--supervise", "trace", "--", "x", NULL};
+        struct vgl_ctl_exec_args a = {0};
+        struct vgl_error err = {0};
+
+        assert_int_equal(vgl_ctl_parse_exec(6, argv, &a, &err), 0);
+        assert_string_equal(a.supervise, "trace");
 }
 
 static void test_parse_exec(void **state)
@@ -457,10 +468,10 @@ static void test_main(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_plain),  cmocka_unit_test(test_parse_reserve),
-                cmocka_unit_test(test_parse_exec),   cmocka_unit_test(test_parse_cp),
-                cmocka_unit_test(test_parse_events), cmocka_unit_test(test_parse_version),
-                cmocka_unit_test(test_main),
+                cmocka_unit_test(test_parse_plain),   cmocka_unit_test(test_parse_reserve),
+                cmocka_unit_test(test_parse_exec),    cmocka_unit_test(test_parse_exec_supervise),
+                cmocka_unit_test(test_parse_cp),      cmocka_unit_test(test_parse_events),
+                cmocka_unit_test(test_parse_version), cmocka_unit_test(test_main),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
