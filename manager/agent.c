@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "vigil-config.h"
@@ -181,6 +183,18 @@ static int on_frame(const struct vgl_frame *f, void *userdata)
         return 0;
 }
 
+/* Commands of an earlier session (before a host restart, or a hop) may
+ * still run in the guest under their stream ids: a new session starts its
+ * ids at a random point, so they do not collide. */
+static uint32_t first_stream_id(void)
+{
+        uint32_t r = 0;
+
+        if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+                r = (uint32_t)time(NULL) * 2654435761u;
+        return 1 + r % 0x7fff0000u;
+}
+
 int vgl_agent_new(const struct vgl_agent_callbacks *cb, void *userdata, struct vgl_agent **ret)
 {
         _cleanup_free_ struct vgl_agent *a = calloc(1, sizeof(*a));
@@ -194,7 +208,7 @@ int vgl_agent_new(const struct vgl_agent_callbacks *cb, void *userdata, struct v
         if (cb)
                 a->cb = *cb;
         a->userdata = userdata;
-        a->next_id = 1;
+        a->next_id = first_stream_id();
         vgl_buf_init(&a->out, VGL_AGENT_QUEUE_MAX);
         *ret = TAKE_PTR(a);
         return 0;

@@ -14,42 +14,50 @@
 #include "registry.h"
 #include "reserve.h"
 #include "sandbox.h"
+#include "trail.h"
 
 static int no_capacity(struct vgl_varlink_call *call, const char *reason)
 {
         return vgd_api_error1(call, VGD_IFACE ".NoCapacity", "reason", reason);
 }
 
-/* desired_trust_level, tier -> the tier; answers and returns NULL on error. */
-static const struct vgl_tier *pick_tier(struct vgd_daemon *d, struct vgl_varlink_call *call,
-                                        struct json_object *params, double *ret_level)
+/* desired_trust_level, tier -> where the reservation starts (req->tier,
+ * trust, ceiling); answers and returns -EINVAL on error. */
+static int pick_start(struct vgd_daemon *d, struct vgl_varlink_call *call,
+                      struct json_object *params, struct vgd_reserve_req *req)
 {
-        const struct vgl_tier *t;
+        const struct vgl_tier *t = NULL;
         struct json_object *v;
         const char *name = NULL;
+        struct vgl_error e = {};
         double level;
 
         if (!json_object_object_get_ex(params, "desired_trust_level", &v) || !v ||
             !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) ||
             !isfinite(level = json_object_get_double(v)) || level < 0 || level > 1) {
                 vgl_varlink_call_error_invalid_parameter(call, "desired_trust_level");
-                return NULL;
+                return -EINVAL;
         }
         if (vgd_api_opt_string(call, params, "tier", VGL_TIER_NAME_MAX, &name) < 0)
-                return NULL;
-        t = name ? vgl_tier_set_find(&d->policy, name) : vgl_tier_set_for_trust(&d->policy, level);
-        if (!t) {
-                vgd_api_error1(call, VGD_IFACE ".NoSuchTier", "tier", name ? name : "");
-                return NULL;
+                return -EINVAL;
+        if (name && !(t = vgl_tier_set_find(&d->policy, name))) {
+                vgd_api_error1(call, VGD_IFACE ".NoSuchTier", "tier", name);
+                return -EINVAL;
         }
-        *ret_level = level;
-        return t;
+        req->level = level;
+        if (vgd_reserve_start(d, t, req, &e) < 0) {
+                vgd_debug(NULL, "Reserve: %s", e.msg);
+                vgl_varlink_call_error_invalid_parameter(call,
+                                                         name ? "tier" : "desired_trust_level");
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static int parse_request(struct vgd_daemon *d, struct vgl_varlink_call *call,
-                         struct json_object *params, const struct vgl_tier *t,
-                         struct vgd_reserve_req *req)
+                         struct json_object *params, struct vgd_reserve_req *req)
 {
+        const struct vgl_tier *t = req->tier;
         struct json_object *labels = NULL;
         int64_t ttl = 0;
 
@@ -73,6 +81,23 @@ static bool make_room(struct vgd_daemon *d, const char *tier)
         return vgd_pool_evict(d, tier) && vgd_registry_count_live(d) < d->cfg.max_sandboxes;
 }
 
+/* A ready pool VM for the caller: answered now, or NoCapacity when the
+ * reservation cannot be audited (the VM stays in its pool). */
+static int reserve_ready(struct vgl_varlink_call *call, struct vgd_sandbox *s,
+                         const struct vgd_reserve_req *req)
+{
+        struct vgl_error e = {};
+
+        if (vgd_reserve_assign(s, req) < 0)
+                return -ENOMEM;
+        if (vgd_reserve_activate(s, &e) < 0) {
+                vgd_reserve_unassign(s);
+                return no_capacity(call, e.msg);
+        }
+        vgd_pool_schedule(s->d);
+        return vgd_reply_sandbox(call, s);
+}
+
 int vgd_api_reserve(struct vgl_varlink_call *call, struct json_object *params, void *userdata)
 {
         static const char *const fields[] = {"desired_trust_level", "tier", "ttl_s", "labels",
@@ -87,20 +112,16 @@ int vgd_api_reserve(struct vgl_varlink_call *call, struct json_object *params, v
 
         if (!empty)
                 return -ENOMEM;
-        if (vgd_api_unknown_field(call, params, fields) ||
-            !(t = pick_tier(d, call, params, &req.level)) ||
-            parse_request(d, call, params, t, &req) < 0)
+        if (vgd_api_unknown_field(call, params, fields) || pick_start(d, call, params, &req) < 0 ||
+            parse_request(d, call, params, &req) < 0)
                 return 0;
+        t = req.tier;
         if (!req.labels)
                 req.labels = empty;
         if (d->quitting)
                 return no_capacity(call, "vigild is stopping");
-        if ((s = vgd_pool_take_ready(d, t->name))) {
-                vgd_reserve_assign(s, &req);
-                vgd_reserve_activate(s);
-                vgd_pool_schedule(d);
-                return vgd_reply_sandbox(call, s);
-        }
+        if ((s = vgd_pool_take_ready(d, t->name)))
+                return reserve_ready(call, s, &req);
         if (!(s = vgd_pool_take_booting(d, t->name))) {
                 if (!make_room(d, t->name)) {
                         snprintf(reason, sizeof(reason), "%u sandboxes running (--max-sandboxes)",
@@ -113,7 +134,8 @@ int vgd_api_reserve(struct vgl_varlink_call *call, struct json_object *params, v
                         return no_capacity(call, reason);
                 }
         }
-        vgd_reserve_assign(s, &req);
+        if (vgd_reserve_assign(s, &req) < 0)
+                return -ENOMEM;
         vgd_reserve_attach(s, call);
         vgd_pool_schedule(d);
         return 0;
@@ -125,11 +147,14 @@ int vgd_api_release(struct vgl_varlink_call *call, struct json_object *params, v
         struct vgd_daemon *d = userdata;
         struct vgd_caller caller;
         struct vgd_sandbox *s;
+        struct vgl_error e = {};
 
         vgd_authz_caller(d, vgl_varlink_call_get_peer(call), &caller);
         if (vgd_api_unknown_field(call, params, fields) ||
             !(s = vgd_api_sandbox(d, call, params, &caller)))
                 return 0;
+        if (vgd_trail_release(s, caller.uid, "released", &e) < 0)
+                return vgd_api_error1(call, VGD_IFACE ".AuditFailed", "reason", e.msg);
         vgd_event(d, s, "released", "released by uid %u", (unsigned)caller.uid);
         vgd_sandbox_finish(s, true, "released", call);
         vgd_pool_schedule(d);

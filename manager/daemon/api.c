@@ -24,6 +24,12 @@ static const struct vgl_varlink_method methods[] = {
         {"Subscribe", vgd_api_subscribe},
         {"ListTiers", vgd_api_list_tiers},
         {"SetPermissions", vgd_api_set_permissions},
+        {"GetProfile", vgd_api_get_profile},
+        {"UpdateProfile", vgd_api_update_profile},
+        {"Adjust", vgd_api_adjust},
+        {"Hop", vgd_api_hop},
+        {"Audit", vgd_api_audit},
+        {"AuditVerify", vgd_api_audit_verify},
         {NULL, NULL},
 };
 
@@ -57,6 +63,16 @@ bool vgd_api_unknown_field(struct vgl_varlink_call *call, struct json_object *pa
                         return true;
                 }
         }
+        return false;
+}
+
+bool vgd_api_require_admin(struct vgl_varlink_call *call, const struct vgd_caller *caller)
+{
+        const char *method = vgl_varlink_call_get_method(call);
+
+        if (caller->admin)
+                return true;
+        vgd_api_error1(call, VGD_IFACE ".PermissionDenied", "method", method ? method : "");
         return false;
 }
 

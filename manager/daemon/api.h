@@ -36,6 +36,9 @@ struct vgd_sandbox *vgd_api_sandbox(struct vgd_daemon *d, struct vgl_varlink_cal
  * answering SandboxNotReady. */
 struct vgl_agent *vgd_api_agent(struct vgl_varlink_call *call, struct vgd_sandbox *s);
 
+/* The caller is an admin, or PermissionDenied {method} was answered. */
+bool vgd_api_require_admin(struct vgl_varlink_call *call, const struct vgd_caller *caller);
+
 /* Named errors. */
 int vgd_api_error1(struct vgl_varlink_call *call, const char *name, const char *key,
                    const char *value);
@@ -60,3 +63,10 @@ int vgd_api_put_file(struct vgl_varlink_call *call, struct json_object *params, 
 int vgd_api_get_file(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
 int vgd_api_subscribe(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
 int vgd_api_list_tiers(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
+int vgd_api_get_profile(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
+int vgd_api_update_profile(struct vgl_varlink_call *call, struct json_object *params,
+                           void *userdata);
+int vgd_api_adjust(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
+int vgd_api_hop(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
+int vgd_api_audit(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
+int vgd_api_audit_verify(struct vgl_varlink_call *call, struct json_object *params, void *userdata);

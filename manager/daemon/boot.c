@@ -10,6 +10,7 @@
 
 #include "channel.h"
 #include "cleanup.h"
+#include "control.h"
 #include "domain-xml.h"
 #include "events.h"
 #include "log.h"
@@ -267,6 +268,7 @@ void vgd_sandbox_finish(struct vgd_sandbox *s, bool destroy, const char *why,
         vgd_reserve_disarm(s);
         vgd_reserve_fail(s, why);
         vgd_channel_close(s, why);
+        vgd_control_detach(s, why);
         j = calloc(1, sizeof(*j));
         if (j) {
                 j->dom = destroy ? TAKE_PTR(s->dom) : NULL;

@@ -7,6 +7,8 @@
 
 #include "boot.h"
 #include "events.h"
+#include "evidence.h"
+#include "jobs.h"
 #include "log.h"
 #include "observe.h"
 #include "permissions.h"
@@ -17,6 +19,7 @@
 
 static void resync_done(struct vgd_sandbox *s, int r, const char *msg)
 {
+        vgd_jobs_record_permissions(s, r, msg);
         if (r < 0 && r != -ECONNABORTED)
                 vgd_event(s->d, s, "agent-error", "the %s permission set was not re-applied: %s",
                           s->tier, msg);
@@ -43,6 +46,8 @@ static void on_hello(struct vgl_agent *a, const struct vgl_hello *h, uint32_t ve
         s->proto_version = version;
         s->last_heartbeat_ms = vgd_now_ms();
         s->silent = false;
+        if (vgd_jobs_hello(s))
+                return;
         if (s->restored) {
                 s->restored = false;
                 vgd_event(s->d, s, "agent-back", "agent %s reconnected after restart",
@@ -141,6 +146,12 @@ int vgd_channel_open(struct vgd_sandbox *s, struct vgl_error *err)
         return 0;
 }
 
+static void free_conn(int timer, void *opaque)
+{
+        virEventRemoveTimeout(timer);
+        vgl_agent_conn_free(opaque);
+}
+
 void vgd_channel_close(struct vgd_sandbox *s, const char *why)
 {
         struct vgl_agent_conn *ac = s->ac;
@@ -152,7 +163,11 @@ void vgd_channel_close(struct vgd_sandbox *s, const char *why)
         vgd_permissions_fail(s, why);
         vgl_error_set(&e, ECONNABORTED, "%s", why);
         vgl_agent_eof(vgl_agent_conn_agent(ac), &e);
-        vgl_agent_conn_free(ac);
+        /* This may run inside one of the connection's own callbacks (a
+         * POLICY_ACK that ends a boot or a reservation): free it once the
+         * stack has unwound; closed, it passes nothing on meanwhile. */
+        if (virEventAddTimeout(0, free_conn, ac, NULL) < 0)
+                vgl_agent_conn_free(ac);
         s->hello = s->hello && vgd_state_live(s->state);
 }
 
@@ -169,10 +184,12 @@ static void watchdog(int timer, void *opaque)
         uint64_t now = vgd_now_ms(), limit = (uint64_t)d->cfg.agent_silence_s * 1000;
 
         for (struct vgd_sandbox *s = d->sandboxes; s; s = s->next) {
-                if (!s->hello || s->silent || !vgd_state_live(s->state) || !s->last_heartbeat_ms)
+                if (!s->hello || s->silent || !vgd_state_live(s->state) || !s->last_heartbeat_ms ||
+                    vgd_jobs_agent_away(s))
                         continue;
                 if (now - s->last_heartbeat_ms > limit) {
                         s->silent = true;
+                        vgd_evidence_silent(s);
                         vgd_event(d, s, "agent-silent", "no heartbeat for %llu s",
                                   (unsigned long long)((now - s->last_heartbeat_ms) / 1000));
                 }

@@ -21,6 +21,7 @@ enum {
         OPT_ADMIN_GROUP,
         OPT_BOOT_TIMEOUT,
         OPT_SILENCE,
+        OPT_ADJUST_PERIOD,
 };
 
 static const struct option options[] = {
@@ -34,6 +35,7 @@ static const struct option options[] = {
         {"admin-group", required_argument, NULL, OPT_ADMIN_GROUP},
         {"boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT},
         {"agent-silence", required_argument, NULL, OPT_SILENCE},
+        {"adjust-period-ms", required_argument, NULL, OPT_ADJUST_PERIOD},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -62,6 +64,8 @@ void vgd_config_usage(FILE *f)
                 "      --boot-timeout S    seconds to wait for the agent's hello (default %d)\n"
                 "      --agent-silence S   seconds without heartbeat before 'agent-silent' "
                 "(default %d)\n"
+                "      --adjust-period-ms MS  time between adjust rounds (default: period_ms of\n"
+                "                          POLICIES/adjust.json, 5000 without it)\n"
                 "  -v, --verbose           debug log lines\n"
                 "  -h, --help              this text\n"
                 "  -V, --version           the version\n\n"
@@ -171,6 +175,9 @@ static int parse_one(int o, struct vgd_config *c, struct vgl_error *err)
                 return parse_uint("boot-timeout", optarg, 1, 3600, &c->boot_timeout_s, err);
         case OPT_SILENCE:
                 return parse_uint("agent-silence", optarg, 1, 3600, &c->agent_silence_s, err);
+        case OPT_ADJUST_PERIOD:
+                return parse_uint("adjust-period-ms", optarg, VGD_ADJUST_PERIOD_MIN_MS,
+                                  VGD_ADJUST_PERIOD_MAX_MS, &c->adjust_period_ms, err);
         case 'v':
                 c->verbose = true;
                 return 0;

@@ -13,6 +13,8 @@
 #define VGD_DEFAULT_AGENT_SILENCE 15 /* seconds without a heartbeat: "agent-silent" */
 #define VGD_MAX_SANDBOXES_LIMIT   1024
 #define VGD_POOL_LIMIT            64
+#define VGD_ADJUST_PERIOD_MIN_MS  100u /* --adjust-period-ms bounds (adjust.json's too) */
+#define VGD_ADJUST_PERIOD_MAX_MS  3600000u
 
 struct vgd_config {
         char *uri; /* NULL: qemu:///embed?root=<state_dir> */
@@ -25,6 +27,7 @@ struct vgd_config {
         unsigned max_sandboxes;
         unsigned boot_timeout_s;
         unsigned agent_silence_s;
+        unsigned adjust_period_ms; /* 0: policies/adjust.json's period_ms */
         bool verbose;
         bool help, version; /* asked for; nothing else to do */
 };

@@ -13,16 +13,22 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "audit.h"
 #include "authz.h"
 #include "boot.h"
 #include "channel.h"
+#include "cleanup.h"
+#include "control.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "metadata.h"
 #include "pool.h"
+#include "proto-msg.h"
 #include "registry.h"
 #include "sandbox.h"
+#include "rules.h"
 #include "tierperms.h"
+#include "trail.h"
 #include "vigil-config.h"
 
 #define JOBS_WAIT_MS 60000 /* at stop: how long background destroys may take */
@@ -67,6 +73,9 @@ static int setup_signals(struct vgd_daemon *d, struct vgl_error *err)
         sigset_t set;
 
         signal(SIGPIPE, SIG_IGN);
+        /* A file-size limit then reads as EFBIG: the audit log refuses the
+         * record (and the action) instead of vigild dying. */
+        signal(SIGXFSZ, SIG_IGN);
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
@@ -89,6 +98,9 @@ static int make_dirs(struct vgd_daemon *d, struct vgl_error *err)
         if (mkdir(d->cfg.state_dir, 0700) < 0 && errno != EEXIST)
                 return vgl_error_set(err, errno, "creating %s: %m", d->cfg.state_dir);
         snprintf(path, sizeof(path), "%s/console", d->cfg.state_dir);
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return vgl_error_set(err, errno, "creating %s: %m", path);
+        snprintf(path, sizeof(path), "%s/hop", d->cfg.state_dir); /* hop save files */
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
                 return vgl_error_set(err, errno, "creating %s: %m", path);
         return 0;
@@ -146,6 +158,29 @@ static int init_libvirt(struct vgd_daemon *d, struct vgl_error *err)
         return vgd_lifecycle_start(d, err);
 }
 
+/* The start-up configuration, as the first record of this run. */
+static int record_config(struct vgd_daemon *d, struct vgl_error *err)
+{
+        _cleanup_json_ struct json_object *o = NULL;
+        struct json_object *tiers = json_object_new_array();
+
+        for (size_t i = 0; tiers && i < d->policy.n_tiers; i++)
+                if (json_object_array_add(tiers, json_object_new_string(d->policy.tiers[i].name)) <
+                    0)
+                        tiers = (json_object_put(tiers), NULL);
+        o = vgd_trail_details(
+                "version", json_object_new_string(VIGIL_VERSION), "uri",
+                json_object_new_string(d->cfg.uri ? d->cfg.uri : "qemu:///embed"), "domain_type",
+                json_object_new_string(d->domain_type), "policies",
+                json_object_new_string(d->cfg.policies_dir), "tiers", tiers, "adjust_period_ms",
+                json_object_new_int64(d->adjust_period_ms), "rules",
+                json_object_new_int64((int64_t)vgl_rules_count(d->rules)), "nwfilter",
+                json_object_new_string(d->nwfilter ? "defined" : d->nwfilter_why), NULL);
+        if (!o)
+                return vgl_error_set(err, ENOMEM, "out of memory");
+        return vgd_trail_append(d, VGL_AUDIT_CONFIG, NULL, VGL_AUDIT_ACTOR_VIGILD, o, err);
+}
+
 int vgd_daemon_init(struct vgd_daemon *d, struct vgd_config *cfg, struct vgl_error *err)
 {
         int r, n;
@@ -154,6 +189,7 @@ int vgd_daemon_init(struct vgd_daemon *d, struct vgd_config *cfg, struct vgl_err
                                  .lifecycle_cb = -1,
                                  .refill_timer = -1,
                                  .watch_timer = -1,
+                                 .adjust_timer = -1,
                                  .signal_watch = -1,
                                  .signal_fd = -1};
         *cfg = (struct vgd_config){.pool = -1};
@@ -166,20 +202,22 @@ int vgd_daemon_init(struct vgd_daemon *d, struct vgd_config *cfg, struct vgl_err
                         goto fail;
                 d->have_admin_gid = true;
         }
-        if ((r = make_dirs(d, err)) < 0 || (r = init_libvirt(d, err)) < 0 ||
-            (r = setup_signals(d, err)) < 0)
+        if ((r = make_dirs(d, err)) < 0 || (r = vgd_trail_open(d, err)) < 0 ||
+            (r = init_libvirt(d, err)) < 0 || (r = vgd_control_init(d, err)) < 0 ||
+            (r = record_config(d, err)) < 0 || (r = setup_signals(d, err)) < 0)
                 goto fail;
         check_images(d);
         n = vgd_metadata_restore_all(d);
-        if ((r = start_server(d, err)) < 0)
+        if ((r = start_server(d, err)) < 0 || (r = vgd_control_start(d, err)) < 0)
                 goto fail;
         vgd_watchdog_start(d);
         vgd_pool_schedule(d);
         vgd_info(NULL,
                  "vigild %s: %s, domain type %s, %zu tiers, %d sandboxes restored, "
-                 "listening on %s",
+                 "adjust every %u ms, %zu rules, listening on %s",
                  VIGIL_VERSION, d->cfg.uri ? d->cfg.uri : "qemu:///embed", d->domain_type,
-                 d->policy.n_tiers, n, d->cfg.socket_path);
+                 d->policy.n_tiers, n, d->adjust_period_ms, vgl_rules_count(d->rules),
+                 d->cfg.socket_path);
         return 0;
 fail:
         vgd_daemon_fini(d);
@@ -223,8 +261,10 @@ static void let_go(struct vgd_daemon *d)
 {
         while (d->sandboxes) {
                 struct vgd_sandbox *s = d->sandboxes;
-                if (s->state == VGD_RESERVED)
+                if (s->state == VGD_RESERVED) {
+                        vgd_control_save(s); /* the profile's latest counters */
                         vgd_info(s->id, "left running for the next start");
+                }
                 vgd_sandbox_finish(s, false, "vigild is stopping", NULL);
         }
 }
@@ -233,8 +273,12 @@ void vgd_daemon_fini(struct vgd_daemon *d)
 {
         d->quitting = true;
         /* Frees every client: waiting Reserves, Execs and Subscribes are cancelled. */
+        vgd_trail_streams_end(d);
         d->server = vgl_varlink_server_free(d->server);
         vgd_watchdog_stop(d);
+        if (d->adjust_timer >= 0)
+                virEventRemoveTimeout(d->adjust_timer);
+        d->adjust_timer = -1;
         vgd_pool_stop(d);
         vgd_pool_drain(d);
         wait_jobs(d);
@@ -249,6 +293,8 @@ void vgd_daemon_fini(struct vgd_daemon *d)
         if (d->conn)
                 virConnectClose(d->conn);
         d->conn = NULL;
+        vgd_control_fini(d);
+        vgd_trail_close(d);
         vgd_tierperms_free(d);
         vgd_config_done(&d->cfg);
 }

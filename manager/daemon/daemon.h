@@ -7,10 +7,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include <json-c/json.h>
 
+#include "adjust.h"
 #include "agent-conn.h"
 #include "config.h"
 #include "domain-xml.h"
@@ -41,7 +43,10 @@ struct vgd_resources {
 
 struct vgd_daemon;
 struct vgd_perm_wait;
+struct vgd_ctl;
 struct vgl_bhv;
+struct vgl_rules;
+struct vgl_audit;
 
 struct vgd_sandbox {
         struct vgd_sandbox *next; /* registry list */
@@ -85,9 +90,15 @@ struct vgd_sandbox {
         uint64_t pub_ms;                  /* when pub_tokens was last refilled */
         uint64_t unpublished;             /* tagged events not streamed (over budget) */
         uint64_t bad_records_reported;
+
+        /* the personality profile and its control loop (control.h): reserved
+         * sandboxes only, NULL for pool VMs; persisted inside the record */
+        struct vgl_profile *profile;
+        struct vgd_ctl *ctl;
 };
 
 struct vgd_subscriber;
+struct vgd_audit_stream;
 
 struct vgd_daemon {
         struct vgd_config cfg;
@@ -109,7 +120,29 @@ struct vgd_daemon {
         bool quitting;
         uint64_t pool_retry_ms[VGL_TIER_MAX]; /* monotonic: no pool boot before this */
         unsigned pool_failures[VGL_TIER_MAX];
+
+        /* the control loop (control.h) */
+        struct vgl_adjust_policy adjust; /* policies/adjust.json, or the defaults */
+        uint32_t adjust_period_ms;       /* the file's, or --adjust-period-ms */
+        int adjust_timer;                /* -1: none */
+        struct vgl_rules *rules;         /* policies/rules, never NULL once started */
+        bool nwfilter;                   /* posture filters defined on the connection */
+        char nwfilter_why[160];          /* why not, when !nwfilter */
+
+        /* the audit trail (trail.h) */
+        struct vgl_audit *audit; /* STATE_DIR/audit.log */
+        char *audit_path;
+        struct vgd_audit_stream *audit_streams; /* Audit calls following the log */
 };
+
+/* Copies src into dst[size], cut to fit, always terminated. */
+static inline void vgd_strlcpy(char *dst, const char *src, size_t size)
+{
+        size_t n = src ? strnlen(src, size - 1) : 0;
+
+        memcpy(dst, src ? src : "", n);
+        dst[n] = '\0';
+}
 
 /* Monotonic and wall clocks. */
 uint64_t vgd_now_ms(void);

@@ -70,15 +70,26 @@ static struct json_object *tags_json(uint32_t tags)
 }
 
 static struct json_object *event_json(struct vgd_sandbox *s, const char *kind, const char *msg,
-                                      uint32_t tags)
+                                      struct json_object *tags)
 {
         struct json_object *ev = json_object_new_object(), *o = json_object_new_object();
 
-        if (!ev || !o || vgl_json_add(ev, "time", json_object_new_int64(vgd_wall_s())) < 0 ||
+        if (!ev || !o) {
+                json_object_put(tags);
+                json_object_put(ev);
+                json_object_put(o);
+                return NULL;
+        }
+        if (vgl_json_add(o, "event", ev) < 0 ||
+            vgl_json_add(ev, "time", json_object_new_int64(vgd_wall_s())) < 0 ||
             vgl_json_add(ev, "sandbox", json_object_new_string(s ? s->id : "")) < 0 ||
             vgl_json_add(ev, "kind", json_object_new_string(kind)) < 0 ||
-            vgl_json_add(ev, "message", json_object_new_string(msg)) < 0 ||
-            vgl_json_add(ev, "tags", tags_json(tags)) < 0 || vgl_json_add(o, "event", ev) < 0) {
+            vgl_json_add(ev, "message", json_object_new_string(msg)) < 0) {
+                json_object_put(tags);
+                json_object_put(o);
+                return NULL;
+        }
+        if (vgl_json_add(ev, "tags", tags) < 0) {
                 json_object_put(o);
                 return NULL;
         }
@@ -103,8 +114,9 @@ static void sanitize(char *msg)
                                 *p = '?';
 }
 
+/* Sends an event; tags (a JSON array) is taken. */
 static void publish(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, const char *msg,
-                    uint32_t tags)
+                    struct json_object *tags)
 {
         _cleanup_json_ struct json_object *o = event_json(s, kind, msg, tags);
         struct vgd_subscriber *sub, *next;
@@ -132,7 +144,7 @@ void vgd_event(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, co
                         ? VGD_LOG_WARN
                         : VGD_LOG_INFO,
                 s ? s->id : NULL, "%s: %s", kind, msg);
-        publish(d, s, kind, msg, 0);
+        publish(d, s, kind, msg, tags_json(0));
 }
 
 void vgd_event_tagged(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, uint32_t tags,
@@ -144,7 +156,21 @@ void vgd_event_tagged(struct vgd_daemon *d, struct vgd_sandbox *s, const char *k
         sanitize(msg);
         if (tags & VGL_TAG_BIT(VGL_TAG_POLICY_VIOLATION))
                 vgd_log(VGD_LOG_WARN, s ? s->id : NULL, "%s: %s", kind, msg);
-        publish(d, s, kind, msg, tags);
+        publish(d, s, kind, msg, tags_json(tags));
+}
+
+void vgd_event_rule(struct vgd_daemon *d, struct vgd_sandbox *s, const char *rule, const char *tag,
+                    const char *severity, const char *text)
+{
+        struct json_object *tags = json_object_new_array();
+        char msg[512];
+
+        if (tags && json_object_array_add(tags, json_object_new_string(tag)) < 0)
+                tags = (json_object_put(tags), NULL);
+        snprintf(msg, sizeof(msg), "%s (%s): %s", rule, severity, text);
+        sanitize(msg);
+        vgd_log(VGD_LOG_WARN, s ? s->id : NULL, "rule: %s", msg);
+        publish(d, s, "rule", msg, tags);
 }
 
 unsigned vgd_events_count(const struct vgd_daemon *d)

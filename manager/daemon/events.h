@@ -22,5 +22,10 @@ void vgd_event(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, co
 void vgd_event_tagged(struct vgd_daemon *d, struct vgd_sandbox *s, const char *kind, uint32_t tags,
                       const char *text);
 
+/* A rule matched (evidence.c): a "rule" event whose tags are the rule's
+ * tag, message "RULE (SEVERITY): what happened"; logged. */
+void vgd_event_rule(struct vgd_daemon *d, struct vgd_sandbox *s, const char *rule, const char *tag,
+                    const char *severity, const char *text);
+
 /* The number of subscribers. */
 unsigned vgd_events_count(const struct vgd_daemon *d);

@@ -5,6 +5,7 @@
 
 #include "boot.h"
 #include "channel.h"
+#include "control.h"
 #include "events.h"
 #include "pool.h"
 #include "registry.h"
@@ -54,6 +55,13 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
         const char *why = describe(event, detail);
 
         if (!s || st < 0 || !vgd_state_live(s->state))
+                return 0;
+        /* A hop saves and restores the domain: its own events, and late
+         * ones of a save whose domain runs again, are not the VM's end. */
+        if (s->ctl && s->ctl->hopping)
+                return 0;
+        if (event == VIR_DOMAIN_EVENT_STOPPED && detail == VIR_DOMAIN_EVENT_STOPPED_SAVED &&
+            s->dom && virDomainIsActive(s->dom) == 1)
                 return 0;
         bool was_booting = s->state == VGD_BOOTING;
 

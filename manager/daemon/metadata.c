@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "channel.h"
 #include "cleanup.h"
+#include "control.h"
 #include "domain-xml.h"
 #include "events.h"
 #include "log.h"
@@ -143,6 +144,13 @@ void vgd_metadata_save(struct vgd_sandbox *s)
 
         if (!s->dom)
                 return;
+        /* A worker is using the domain (under qemu:///embed, waiting for
+         * the domain's job here would stall the loop that job needs): the
+         * job saves when it is done. */
+        if (s->ctl && s->ctl->in_worker) {
+                s->ctl->meta_dirty = true;
+                return;
+        }
         if (vgd_metadata_render(s, &xml) < 0) {
                 vgd_error(s->id, "rendering the metadata: out of memory");
                 return;
@@ -182,6 +190,11 @@ static int restore_one(struct vgd_daemon *d, virDomainPtr dom)
         }
         s->dom = dom;
         s->restored = true;
+        if (s->profile && vgd_control_attach(s, s->profile) < 0) {
+                vgd_error(s->id, "out of memory for its profile; left alone");
+                vgd_sandbox_unref(s);
+                return 0;
+        }
         vgd_registry_add(d, s);
         vgd_sandbox_unref(s);
         if (vgd_channel_open(s, &e) < 0)

@@ -10,6 +10,7 @@
 #include "behaviour.h"
 #include "cleanup.h"
 #include "events.h"
+#include "evidence.h"
 #include "proto-msg.h"
 
 struct vgl_bhv *vgd_observe_bhv(struct vgd_sandbox *s)
@@ -24,7 +25,7 @@ void vgd_observe_free(struct vgd_sandbox *s)
         s->bhv = vgl_bhv_free(s->bhv);
 }
 
-static bool take_token(struct vgd_sandbox *s)
+bool vgd_observe_publish_ok(struct vgd_sandbox *s)
 {
         uint64_t now = vgd_now_ms();
 
@@ -47,9 +48,10 @@ static void on_event(const struct vgl_bhv_event *ev, void *userdata)
         struct vgd_sandbox *s = userdata;
         char text[640];
 
+        vgd_evidence_event(s, ev);
         if (!ev->tags)
                 return;
-        if (!take_token(s)) {
+        if (!vgd_observe_publish_ok(s)) {
                 s->unpublished++;
                 return;
         }

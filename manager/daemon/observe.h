@@ -17,6 +17,10 @@ void vgd_observe_records(struct vgd_sandbox *s, const struct vgl_telemetry_batch
 /* A resource sample from s's agent. */
 void vgd_observe_resource(struct vgd_sandbox *s, const struct vgl_resource_sample *r);
 
+/* Takes one token of s's publication budget (VGD_PUBLISH_RATE a second,
+ * VGD_PUBLISH_BURST at once); false when it is spent. */
+bool vgd_observe_publish_ok(struct vgd_sandbox *s);
+
 /* s's tagger, created on first use; NULL when out of memory. */
 struct vgl_bhv *vgd_observe_bhv(struct vgd_sandbox *s);
 

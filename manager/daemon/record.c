@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "adjust.h"
 #include "cleanup.h"
 #include "domain-xml.h"
 #include "labels.h"
@@ -92,11 +93,64 @@ static int parse_numbers(struct json_object *o, struct vgd_sandbox *t, struct vg
         return 0;
 }
 
+/* A record written before profiles existed: a profile in its tier (or the
+ * tier serving its trust), nothing enforced yet. */
+static int profile_for_v1(const struct vgd_sandbox *t, struct vgl_profile *p, struct vgl_error *err)
+{
+        const struct vgl_tier_set *tiers = &t->d->policy;
+        const struct vgl_tier *tier = vgl_tier_set_find(tiers, t->tier);
+        double ceiling = t->desired_trust_level;
+
+        if (t->d->adjust.trust_max < ceiling)
+                ceiling = t->d->adjust.trust_max;
+        if (!tier)
+                tier = vgl_tier_set_for_trust(tiers, t->trust_score);
+        if (!tier)
+                return vgl_error_set(err, EBADMSG, "record: no tier for a profile");
+        vgl_profile_init(p, t->id, tier, t->desired_trust_level,
+                         t->trust_score < ceiling ? t->trust_score : ceiling, ceiling);
+        return 0;
+}
+
+/* The record's profile into *ret (heap), or NULL when it has none and
+ * needs none. */
+static int parse_profile(struct json_object *o, const struct vgd_sandbox *t,
+                         struct vgl_profile **ret, struct vgl_error *err)
+{
+        _cleanup_free_ struct vgl_profile *p = calloc(1, sizeof(*p));
+        struct json_object *v;
+        struct vgl_error e = {};
+        int r;
+
+        *ret = NULL;
+        if (!p)
+                return vgl_error_set(err, ENOMEM, "out of memory");
+        if (!json_object_object_get_ex(o, "profile", &v) || !v) {
+                if (t->state != VGD_RESERVED || !t->d)
+                        return 0;
+                if ((r = profile_for_v1(t, p, err)) < 0)
+                        return r;
+                *ret = TAKE_PTR(p);
+                return 0;
+        }
+        if (vgl_profile_from_json(v, p, &e) < 0)
+                return vgl_error_set(err, EBADMSG, "record: %s", e.msg);
+        if (strcmp(p->profile_id, t->id) != 0)
+                return vgl_error_set(err, EBADMSG, "record: profile.profile_id '%s' is not the id",
+                                     p->profile_id);
+        r = t->d ? vgl_adjust_check_profile(&t->d->policy, p, &e) : 0;
+        if (r < 0 && r != -ENOENT) /* a tier gone: the next round places it */
+                return vgl_error_set(err, EBADMSG, "record: profile: %s", e.msg);
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
 int vgd_sandbox_record_parse(struct vgd_sandbox *s, const char *text, struct vgl_error *err)
 {
         _cleanup_json_ struct json_object *o = NULL;
         struct json_object *labels;
         struct vgd_sandbox t = *s;
+        struct vgl_profile *profile = NULL;
         enum json_tokener_error jerr;
         int r;
 
@@ -111,9 +165,13 @@ int vgd_sandbox_record_parse(struct vgd_sandbox *s, const char *text, struct vgl
         if (!json_object_object_get_ex(o, "labels", &labels) ||
             vgd_labels_validate(labels, err) < 0)
                 return vgl_error_set(err, EBADMSG, "record: bad 'labels'");
+        if ((r = parse_profile(o, &t, &profile, err)) < 0)
+                return r;
         snprintf(t.domain, sizeof(t.domain), VGL_DOMAIN_PREFIX "%s", t.id);
         json_object_put(s->labels);
         t.labels = json_object_get(labels);
+        free(s->profile);
+        t.profile = profile;
         *s = t;
         return 0;
 }

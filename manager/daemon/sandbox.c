@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "cleanup.h"
+#include "control.h"
 #include "observe.h"
 #include "permissions.h"
 #include "proto-msg.h"
@@ -90,6 +91,7 @@ struct vgd_sandbox *vgd_sandbox_unref(struct vgd_sandbox *s)
         if (!s || --s->refs > 0)
                 return NULL;
         vgd_permissions_drop(s, "the sandbox is gone");
+        vgd_control_detach(s, "the sandbox is gone");
         vgd_observe_free(s);
         json_object_put(s->labels);
         if (s->dom)
@@ -176,10 +178,14 @@ int vgd_sandbox_to_json(const struct vgd_sandbox *s, struct json_object **ret)
 int vgd_sandbox_record_text(const struct vgd_sandbox *s, char **ret)
 {
         _cleanup_json_ struct json_object *o = json_object_new_object();
+        struct json_object *p = NULL;
         char *text;
 
         if (!o || common_fields(s, o) < 0 ||
-            vgl_json_add(o, "record_version", json_object_new_int(1)) < 0)
+            vgl_json_add(o, "record_version", json_object_new_int(VGD_RECORD_VERSION)) < 0)
+                return -ENOMEM;
+        if (s->profile &&
+            (vgl_profile_to_json(s->profile, &p) < 0 || vgl_json_add(o, "profile", p) < 0))
                 return -ENOMEM;
         text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         if (!text)

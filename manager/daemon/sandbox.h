@@ -28,10 +28,19 @@ int vgd_sandbox_make_id(char *buf, size_t size);
 /* The API's Sandbox object (with domain and agent) into *ret. -ENOMEM. */
 int vgd_sandbox_to_json(const struct vgd_sandbox *s, struct json_object **ret);
 
-/* The persisted record as JSON text (*ret, free()). -ENOMEM. */
+/* 2: the record carries the profile (reserved sandboxes). Version 1
+ * records (no profile) are still read. */
+#define VGD_RECORD_VERSION 2
+
+/* The persisted record as JSON text (*ret, free()), with s's profile when
+ * it has one. -ENOMEM. */
 int vgd_sandbox_record_text(const struct vgd_sandbox *s, char **ret);
 
 /* Fills s's record fields from persisted JSON text (what
- * vgd_sandbox_record_text wrote). Validates every field; -EBADMSG with
- * *err naming the field. s is untouched on failure. */
+ * vgd_sandbox_record_text wrote). Validates every field, the profile too
+ * (vgl_profile_from_json, vgl_adjust_check_profile against s->d's tiers:
+ * a tier that is gone is allowed, the adjuster places it by trust); a
+ * reserved record without a profile (version 1) gets a new one in its
+ * tier. -EBADMSG with *err naming the field. s is untouched on failure;
+ * on success s->profile is set (and the caller attaches it). */
 int vgd_sandbox_record_parse(struct vgd_sandbox *s, const char *text, struct vgl_error *err);

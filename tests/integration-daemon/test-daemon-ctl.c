@@ -19,46 +19,12 @@
 #include "cleanup.h"
 #include "test-daemon.h"
 
-static char ctl[4096];
 static char out[65536];
-
-/* Runs vigilctl -c SOCK args... with stdin from /dev/null; its stdout goes
- * to buf (NUL-terminated, truncated); returns its exit status. */
-static int run_ctl(char *buf, size_t size, const char *sock, const char *const *args)
-{
-        const char *argv[32] = {ctl, "-c", sock};
-        size_t n = 3, have = 0;
-        int p[2], st;
-        ssize_t k;
-        pid_t pid;
-
-        for (; *args && n < ELEMENTSOF(argv) - 1; args++)
-                argv[n++] = *args;
-        argv[n] = NULL;
-        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-        fflush(NULL);
-        pid = fork();
-        assert_true(pid >= 0);
-        if (pid == 0) {
-                int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (in < 0 || dup2(in, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
-                        _exit(127);
-                execv(ctl, (char **)argv);
-                _exit(127);
-        }
-        close(p[1]);
-        while (have < size - 1 && (k = read(p[0], buf + have, size - 1 - have)) > 0)
-                have += (size_t)k;
-        buf[have] = '\0';
-        close(p[0]);
-        assert_int_equal(waitpid(pid, &st, 0), pid);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 #define CTL(want, ...)                                                                             \
         do {                                                                                       \
                 const char *const a_[] = {__VA_ARGS__, NULL};                                      \
-                int st_ = run_ctl(out, sizeof(out), vd.sock, a_);                                  \
+                int st_ = run_vigilctl(out, sizeof(out), vd.sock, a_);                             \
                 if (st_ != (want))                                                                 \
                         fail_msg("vigilctl %s ...: exit %d, want %d; output:\n%s", a_[0], st_,     \
                                  (want), out);                                                     \
@@ -106,13 +72,11 @@ static void ctl_copy(const char *id)
 
 void test_vigilctl(void **state)
 {
-        const char *build = getenv("VIGIL_BUILD_ROOT");
         struct json_object *o;
         char id[64], nosock[400];
 
-        snprintf(ctl, sizeof(ctl), "%s/tools/vigilctl/vigilctl", build ? build : ".");
-        if (access(ctl, X_OK) < 0) {
-                fprintf(stderr, "# skipped: vigilctl not built (%s)\n", ctl);
+        if (access(vigilctl_path(), X_OK) < 0) {
+                fprintf(stderr, "# skipped: vigilctl not built (%s)\n", vigilctl_path());
                 skipped++;
                 skip();
         }
@@ -144,7 +108,7 @@ void test_vigilctl(void **state)
         snprintf(nosock, sizeof(nosock), "%s/no-such.sock", vd.dir);
         {
                 const char *const a[] = {"list", NULL};
-                assert_int_equal(run_ctl(out, sizeof(out), nosock, a), 3);
+                assert_int_equal(run_vigilctl(out, sizeof(out), nosock, a), 3);
         }
         fprintf(stderr, "# vigilctl: tiers, reserve %s, list, exec, cp, info, release ok\n", id);
 }

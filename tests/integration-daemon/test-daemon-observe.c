@@ -3,7 +3,8 @@
  * acknowledged with a generation; a write outside its writable prefixes and
  * a read of a denied sensitive path fail in the guest, reach a Subscribe
  * caller as file events with the right behaviour tags, and are counted in
- * the sandbox's behaviour totals. */
+ * the sandbox's behaviour totals. A set pushed while a command runs applies
+ * to that command. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,7 +12,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "cleanup.h"
@@ -25,6 +28,10 @@ static const char permissions_json[] =
         "{\"generation\":1,\"mode\":\"critical\",\"supervise\":true,"
         "\"writable\":[\"/tmp\"],"
         "\"sensitive\":[{\"pattern\":\"/etc/shadow\",\"action\":\"deny\"}]}";
+
+/* Before the mid-run change: writes allowed everywhere. */
+static const char open_json[] =
+        "{\"generation\":1,\"mode\":\"critical\",\"supervise\":true,\"writable\":null}";
 
 static bool has_tag(struct json_object *event, const char *tag)
 {
@@ -50,12 +57,12 @@ static int64_t count_of(struct json_object *obj, const char *key)
 }
 
 /* SetPermissions over a raw varlink connection; the generation, or fails. */
-static int64_t set_permissions(const char *id)
+static int64_t set_permissions(const char *id, const char *permissions)
 {
         _cleanup_varlink_client_ struct vgl_varlink_client *v = NULL;
         struct vgl_varlink_reply r = {};
         struct json_object *params = json_object_new_object();
-        struct json_object *perm = json_tokener_parse(permissions_json);
+        struct json_object *perm = json_tokener_parse(permissions);
         struct vgl_error e = {};
         int64_t gen;
 
@@ -77,6 +84,48 @@ static int64_t set_permissions(const char *id)
         if (gen <= 0)
                 fail_msg("SetPermissions: no positive generation in the reply");
         return gen;
+}
+
+struct midrun {
+        const char *id;
+        struct exec_out o;
+        int r;
+        struct vgl_error e;
+};
+
+/* Runs a command that writes outside /tmp only after a pause. */
+static void *midrun_command(void *arg)
+{
+        static const char *const argv[] = {
+                "sh", "-c", "sleep 6; echo y > /etc/vigil-midrun && echo written", NULL};
+        struct midrun *m = arg;
+        _cleanup_client_ struct vgl_client *c = connect_or_fail();
+
+        m->r = exec_collect(c, m->id, argv, &m->o, &m->e);
+        return NULL;
+}
+
+/* A set pushed while a command runs applies to that command: its later
+ * write outside /tmp is refused. */
+static void check_midrun(struct vgl_client *c, const char *id)
+{
+        struct midrun m = {.id = id};
+        struct vgl_client_file f = {};
+        struct vgl_error e = {};
+        pthread_t t;
+
+        set_permissions(id, open_json);
+        assert_int_equal(pthread_create(&t, NULL, midrun_command, &m), 0);
+        sleep(2); /* the command is in its sleep by now (started well before) */
+        set_permissions(id, permissions_json);
+        assert_int_equal(pthread_join(t, NULL), 0);
+        if (m.r < 0)
+                fail_msg("mid-run Exec: %s", m.e.msg);
+        fprintf(stderr, "# mid-run: exit %lld, stdout: %.*s, stderr: %s", (long long)m.o.exit.code,
+                (int)m.o.out_len, m.o.out, m.o.err);
+        assert_true(m.o.got_exit);
+        assert_int_not_equal(m.o.exit.code, 0);
+        assert_true(vgl_client_get_file(c, id, "/etc/vigil-midrun", 0, &f, &e) < 0);
 }
 
 void test_observe(void **state)
@@ -103,7 +152,8 @@ void test_observe(void **state)
                 fail_msg("Subscribe: %s", e.msg);
         vgl_client_set_timeout(sub, EVENT_WAIT_S * 1000);
 
-        gen = set_permissions(s.id);
+        check_midrun(c, s.id);
+        gen = set_permissions(s.id, permissions_json);
         fprintf(stderr, "# %s: permission set generation %lld\n", s.id, (long long)gen);
 
         /* a write outside /tmp: refused, and the file does not exist */

@@ -19,62 +19,11 @@
 #include <cmocka.h>
 
 #include "cleanup.h"
+#include "test-adjust-policies.h"
 #include "test-daemon.h"
 
-struct vd vd;
 char warm_id[64];
 char cold_id[64];
-int skipped;
-
-struct vgl_client *connect_or_fail(void)
-{
-        struct vgl_client *c = NULL;
-        struct vgl_error e = {};
-
-        if (vgl_client_connect(vd.sock, &c, &e) < 0)
-                fail_msg("connect %s: %s", vd.sock, e.msg);
-        vgl_client_set_timeout(c, OP_TIMEOUT_MS);
-        return c;
-}
-
-static int on_output(void *u, enum vgl_client_stream s, const uint8_t *data, size_t len)
-{
-        struct exec_out *o = u;
-        char *buf = s == VGL_CLIENT_STDOUT ? o->out : o->err;
-        size_t *n = s == VGL_CLIENT_STDOUT ? &o->out_len : &o->err_len;
-
-        if (len > sizeof(o->out) - 1 - *n)
-                return -EMSGSIZE;
-        memcpy(buf + *n, data, len);
-        *n += len;
-        buf[*n] = '\0';
-        if (s == VGL_CLIENT_STDOUT)
-                o->out_replies++;
-        else
-                o->err_replies++;
-        if (!o->got_exit)
-                o->replies_before_exit++;
-        return 0;
-}
-
-static int on_exit_cb(void *u, const struct vgl_client_exec_exit *x)
-{
-        struct exec_out *o = u;
-
-        o->got_exit = true;
-        o->exit = *x;
-        return 0;
-}
-
-int exec_collect(struct vgl_client *c, const char *id, const char *const *argv,
-                 struct exec_out *ret, struct vgl_error *err)
-{
-        const struct vgl_client_exec_ops ops = {.on_output = on_output, .on_exit = on_exit_cb};
-        const struct vgl_client_exec_request req = {.argv = argv, .uid = -1};
-
-        memset(ret, 0, sizeof(*ret));
-        return vgl_client_exec(c, id, &req, &ops, ret, NULL, err);
-}
 
 /* The pool VM is listed (to root) as "ready"; Reserve hands out that one. */
 void test_reserve_warm(void **state)
@@ -271,7 +220,8 @@ static int group_setup(void **state)
         struct vgl_error e = {};
         struct stat st;
 
-        if (vd_start(&vd, pools, 1, NULL, 120, &e) < 0) {
+        /* The adjuster runs, but these cases are not about it: trust stays put. */
+        if (vd_start_adjust(&vd, pools, 1, NULL, ADJUST_CALM, 120, &e) < 0) {
                 fprintf(stderr, "# starting vigild: %s\n", e.msg);
                 return -1;
         }

@@ -51,6 +51,13 @@ struct exec_out {
 int exec_collect(struct vgl_client *c, const char *id, const char *const *argv,
                  struct exec_out *ret, struct vgl_error *err);
 
+/* vigilctl in the build tree ($VIGIL_BUILD_ROOT/tools/vigilctl/vigilctl). */
+const char *vigilctl_path(void);
+
+/* Runs vigilctl -c SOCK args... with stdin from /dev/null; its stdout goes
+ * to buf (NUL-terminated, truncated); returns its exit status. */
+int run_vigilctl(char *buf, size_t size, const char *sock, const char *const *args);
+
 /* The tests of each file. */
 void test_reserve_warm(void **state);
 void test_exec_streamed(void **state);

@@ -47,7 +47,25 @@ static int write_tier(struct vd *d, const char *src, const char *file, const str
         return r;
 }
 
-int vd_write_policies(struct vd *d, const struct vd_pool *pools, size_t n, struct vgl_error *err)
+int vd_write_adjust(struct vd *d, const char *adjust_json, struct vgl_error *err)
+{
+        _cleanup_free_ char *path = vd_printf("%s/adjust.json", d->policies);
+        _cleanup_free_ char *tmp = vd_printf("%s/adjust.json.new", d->policies);
+        FILE *f;
+
+        if (!path || !tmp)
+                return vgl_error_set(err, ENOMEM, "out of memory");
+        f = fopen(tmp, "we");
+        if (!f)
+                return vgl_error_set(err, errno, "%s: %m", tmp);
+        fputs(adjust_json, f);
+        if (fclose(f) != 0 || rename(tmp, path) < 0)
+                return vgl_error_set(err, errno, "writing %s: %m", path);
+        return 0;
+}
+
+int vd_write_policies(struct vd *d, const struct vd_pool *pools, size_t n, const char *adjust_json,
+                      struct vgl_error *err)
 {
         static const char *const shipped[] = {"permissions", "rules", "nwfilter", "adjust.json"};
         const char *root = getenv("VIGIL_SOURCE_ROOT");
@@ -77,6 +95,10 @@ int vd_write_policies(struct vd *d, const struct vd_pool *pools, size_t n, struc
                 r = vgl_error_set(err, ENOENT, "no tier templates in %s", src);
         /* Everything else (permission sets, rules, filters...) as shipped. */
         for (size_t i = 0; r == 0 && i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+                if (adjust_json && strcmp(shipped[i], "adjust.json") == 0) {
+                        r = vd_write_adjust(d, adjust_json, err);
+                        continue;
+                }
                 snprintf(src, sizeof(src), "%s/policies/%s", root, shipped[i]);
                 snprintf(dir, sizeof(dir), "%s/%s", d->policies, shipped[i]);
                 if (access(src, F_OK) == 0 && symlink(src, dir) < 0)

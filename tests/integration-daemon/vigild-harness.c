@@ -150,6 +150,13 @@ static int wait_socket(struct vd *d, int timeout_s, struct vgl_error *err)
 int vd_start(struct vd *d, const struct vd_pool *pools, size_t n, const char *const *extra_args,
              int timeout_s, struct vgl_error *err)
 {
+        return vd_start_adjust(d, pools, n, extra_args, NULL, timeout_s, err);
+}
+
+int vd_start_adjust(struct vd *d, const struct vd_pool *pools, size_t n,
+                    const char *const *extra_args, const char *adjust_json, int timeout_s,
+                    struct vgl_error *err)
+{
         const char *tmp = getenv("TMPDIR");
         int r;
 
@@ -167,13 +174,37 @@ int vd_start(struct vd *d, const struct vd_pool *pools, size_t n, const char *co
         snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
         snprintf(d->policies, sizeof(d->policies), "%s/policies", d->dir);
         snprintf(d->log, sizeof(d->log), "%s/vigild.log", d->dir);
-        if ((r = vd_write_policies(d, pools, n, err)) < 0 || (r = spawn(d, extra_args, err)) < 0 ||
-            (r = wait_socket(d, timeout_s, err)) < 0) {
+        d->extra_args = extra_args;
+        if ((r = vd_write_policies(d, pools, n, adjust_json, err)) < 0 ||
+            (r = spawn(d, extra_args, err)) < 0 || (r = wait_socket(d, timeout_s, err)) < 0) {
                 vd_dump_log(d, 30);
                 vd_stop(d);
                 return r;
         }
         return 0;
+}
+
+int vd_restart(struct vd *d, bool crash, int timeout_s, struct vgl_error *err)
+{
+        int r;
+
+        if (d->pid > 0) {
+                kill(d->pid, crash ? SIGKILL : SIGTERM);
+                /* Reaped before the next start: a dead vigild that is still a
+                 * zombie would hold the agent channels' lock files. */
+                for (int i = 0; i < 600; i++) {
+                        if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+                                break;
+                        if (i == 599) {
+                                kill(d->pid, SIGKILL);
+                                waitpid(d->pid, NULL, 0);
+                        }
+                        sleep_ms(100);
+                }
+                d->pid = 0;
+        }
+        r = spawn(d, d->extra_args, err);
+        return r < 0 ? r : wait_socket(d, timeout_s, err);
 }
 
 int vd_wait_pool(struct vd *d, const char *tier, int want, int timeout_s, struct vgl_error *err)

@@ -12,15 +12,16 @@
 #include "error.h"
 
 struct vd {
-        char dir[256];        /* temporary root, mode 0750 (group root may enter) */
-        char sock[320];       /* DIR/vigild.sock */
-        char state[320];      /* DIR/state */
-        char policies[320];   /* DIR/policies (tiers/ inside) */
-        char log[320];        /* DIR/vigild.log: vigild's stderr */
-        char image_dir[4096]; /* the microVM image vigild boots */
-        char vigild[4096];    /* the binary */
-        pid_t pid;            /* vigild, 0 when not running */
-        bool stopping;        /* vd_stop is ending it: its exit is expected */
+        char dir[256];                 /* temporary root, mode 0750 (group root may enter) */
+        char sock[320];                /* DIR/vigild.sock */
+        char state[320];               /* DIR/state */
+        char policies[320];            /* DIR/policies (tiers/ inside) */
+        char log[320];                 /* DIR/vigild.log: vigild's stderr */
+        char image_dir[4096];          /* the microVM image vigild boots */
+        char vigild[4096];             /* the binary */
+        pid_t pid;                     /* vigild, 0 when not running */
+        bool stopping;                 /* vd_stop is ending it: its exit is expected */
+        const char *const *extra_args; /* as given to vd_start (for vd_restart) */
 };
 
 struct vd_pool {
@@ -44,6 +45,22 @@ int vd_find_image(char *ret, size_t size, struct vgl_error *err);
  * line. On failure everything started is stopped again. */
 int vd_start(struct vd *d, const struct vd_pool *pools, size_t n, const char *const *extra_args,
              int timeout_s, struct vgl_error *err);
+
+/* vd_start with DIR/policies/adjust.json holding adjust_json (the adjust
+ * policy, docs/trust.md) instead of a link to the shipped file. */
+int vd_start_adjust(struct vd *d, const struct vd_pool *pools, size_t n,
+                    const char *const *extra_args, const char *adjust_json, int timeout_s,
+                    struct vgl_error *err);
+
+/* Replaces DIR/policies/adjust.json with adjust_json; vigild reads it at
+ * its next start. */
+int vd_write_adjust(struct vd *d, const char *adjust_json, struct vgl_error *err);
+
+/* Restarts vigild in the same directory with the same arguments: killed
+ * with SIGKILL when crash (a crash: nothing is cleaned up), else stopped
+ * with SIGTERM; reaped, started again, and waited for (up to timeout_s)
+ * until its socket answers. Sandboxes and their VMs stay. */
+int vd_restart(struct vd *d, bool crash, int timeout_s, struct vgl_error *err);
 
 /* Waits (up to timeout_s) until tier's pool_ready >= want. */
 int vd_wait_pool(struct vd *d, const char *tier, int want, int timeout_s, struct vgl_error *err);

@@ -247,6 +247,53 @@ int vgl_client_subscribe(struct vgl_client *c, const char *sandbox, struct vgl_e
 int vgl_client_next_event(struct vgl_client *c, struct vgl_client_event *ret,
                           struct vgl_error *err);
 
+/* ---- the personality profile and the audit trail ---- */
+
+/* GetProfile: the profile of sandbox id as JSON (*ret, an owned reference;
+ * its fields are documented in docs/trust.md). */
+int vgl_client_get_profile(struct vgl_client *c, const char *id, struct json_object **ret,
+                           struct vgl_error *err);
+
+/* UpdateProfile (admins): changes is an object of "key": value pairs
+ * (borrowed); answers when the result is enforced. *ret_profile (may be
+ * NULL): the profile after. */
+int vgl_client_update_profile(struct vgl_client *c, const char *id, struct json_object *changes,
+                              struct json_object **ret_profile, struct vgl_error *err);
+
+/* Adjust: an adjust round now; answers when its decision is carried out.
+ * Either output may be NULL. */
+int vgl_client_adjust(struct vgl_client *c, const char *id, struct json_object **ret_decision,
+                      struct json_object **ret_profile, struct vgl_error *err);
+
+/* Hop (admins): moves the workload into tier's template; answers when the
+ * agent is back. Either output may be NULL. A failed hop is -EIO with the
+ * error io.vigil.Manager.HopFailed {reason, state}. */
+int vgl_client_hop(struct vgl_client *c, const char *id, const char *tier,
+                   struct json_object **ret_profile, struct json_object **ret_hop,
+                   struct vgl_error *err);
+
+/* Audit (admins): starts streaming the records with seq >= since (0: all);
+ * with follow, records appended later too. Read with
+ * vgl_client_next_audit_record. */
+int vgl_client_audit(struct vgl_client *c, int64_t since, bool follow, struct vgl_error *err);
+
+/* The next record of the stream: 1 with *ret (an owned reference), 0 at
+ * the end (without follow), -ETIMEDOUT after the client's timeout. */
+int vgl_client_next_audit_record(struct vgl_client *c, struct json_object **ret,
+                                 struct vgl_error *err);
+
+/* AuditVerify's answer. */
+struct vgl_client_audit_verdict {
+        bool ok;
+        int64_t records, torn_bytes;
+        int64_t line, seq; /* the first broken record, when !ok */
+        char reason[VGL_ERROR_MSG_MAX];
+};
+
+/* AuditVerify (admins): checks the whole trail. */
+int vgl_client_audit_verify(struct vgl_client *c, struct vgl_client_audit_verdict *ret,
+                            struct vgl_error *err);
+
 /* ---- service ---- */
 
 struct vgl_client_info {

@@ -46,7 +46,8 @@ struct vgl_ctl_command {
 
 extern const struct vgl_ctl_command vgl_ctl_cmd_list, vgl_ctl_cmd_reserve, vgl_ctl_cmd_exec,
         vgl_ctl_cmd_cp, vgl_ctl_cmd_release, vgl_ctl_cmd_info, vgl_ctl_cmd_events,
-        vgl_ctl_cmd_tiers, vgl_ctl_cmd_version;
+        vgl_ctl_cmd_tiers, vgl_ctl_cmd_version, vgl_ctl_cmd_profile, vgl_ctl_cmd_adjust,
+        vgl_ctl_cmd_hop, vgl_ctl_cmd_audit;
 
 /* The whole program, with its streams injectable for tests. */
 int vgl_ctl_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
@@ -109,6 +110,39 @@ struct vgl_ctl_events_args {
 int vgl_ctl_parse_events(int argc, char **argv, struct vgl_ctl_events_args *ret,
                          struct vgl_error *err);
 
+/* profile ID, or profile set ID KEY=VALUE... */
+struct vgl_ctl_profile_args {
+        bool json;
+        bool set;
+        const char *id;
+        struct json_object *changes; /* set: the changes, owned */
+};
+int vgl_ctl_parse_profile(int argc, char **argv, struct vgl_ctl_profile_args *ret,
+                          struct vgl_error *err);
+void vgl_ctl_profile_args_done(struct vgl_ctl_profile_args *a);
+
+/* Adds "KEY=VALUE" to changes: a number when VALUE reads as one (an
+ * integer when it has no fraction or exponent), true/false as booleans,
+ * anything else as a string. -EINVAL without '=' or with an empty key. */
+int vgl_ctl_parse_change(const char *arg, struct json_object *changes, struct vgl_error *err);
+
+struct vgl_ctl_hop_args {
+        bool json;
+        const char *id;
+        const char *tier;
+};
+int vgl_ctl_parse_hop(int argc, char **argv, struct vgl_ctl_hop_args *ret, struct vgl_error *err);
+
+/* audit [--follow] [--since N], or audit verify */
+struct vgl_ctl_audit_args {
+        bool json;
+        bool verify;
+        bool follow;
+        int64_t since; /* 0: from the first record */
+};
+int vgl_ctl_parse_audit(int argc, char **argv, struct vgl_ctl_audit_args *ret,
+                        struct vgl_error *err);
+
 struct vgl_ctl_version_args {
         bool json;
         bool client_only;
@@ -158,6 +192,16 @@ int vgl_ctl_print_sandboxes(FILE *f, const struct vgl_client_sandbox *s, size_t 
 int vgl_ctl_print_tiers(FILE *f, const struct vgl_client_tier *t, size_t n);
 void vgl_ctl_print_info(FILE *f, const struct vgl_client_sandbox *s);
 void vgl_ctl_print_event(FILE *f, const struct vgl_client_event *e);
+
+/* The profile (GetProfile's JSON) as key: value lines, the actions and the
+ * history as tables (format-profile.c). Fields it lacks print as "?". */
+void vgl_ctl_print_profile(FILE *f, struct json_object *profile);
+/* One line: "demote medium -> high, trust 0.550 -> 0.250: REASON". */
+void vgl_ctl_print_decision(FILE *f, struct json_object *decision);
+/* One line: "hop medium -> paranoid: moved in 3200 ms (save ..., restore ...)". */
+void vgl_ctl_print_hop(FILE *f, struct json_object *hop);
+/* One line per audit record: seq, time, type, sandbox, actor, details. */
+void vgl_ctl_print_audit_record(FILE *f, struct json_object *rec);
 
 struct vgl_ctl_table {
         size_t ncols, nrows, cap;

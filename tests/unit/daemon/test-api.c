@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,11 @@
 #include <cmocka.h>
 
 #include "api.h"
+#include "control.h"
 #include "metadata.h"
 #include "registry.h"
 #include "sandbox.h"
+#include "trail.h"
 #include "varlink-client.h"
 
 #define M           "io.vigil.Manager."
@@ -71,7 +74,8 @@ static int setup(void **state)
         put("manifest.json",
             "{\"format\": 1, \"kernel_version\": \"6.1\", \"cmdline\": \"quiet\"}");
 
-        d = (struct vgd_daemon){.lifecycle_cb = -1, .refill_timer = -1, .watch_timer = -1};
+        d = (struct vgd_daemon){
+                .lifecycle_cb = -1, .refill_timer = -1, .watch_timer = -1, .adjust_timer = -1};
         d.cfg.pool = 0;
         d.cfg.max_sandboxes = 4;
         d.cfg.boot_timeout_s = 5;
@@ -81,6 +85,8 @@ static int setup(void **state)
         d.cfg.images_dir = strdup(path);
         snprintf(path, sizeof(path), "%s/policies", src ? src : ".");
         assert_int_equal(vgl_tier_set_load(path, &d.policy, &e), 0);
+        vgl_adjust_policy_default(&d.adjust);
+        assert_int_equal(vgd_trail_open(&d, &e), 0);
         snprintf(path, sizeof(path), "%s/console", dir);
         mkdir(path, 0700);
         d.domain_type = "qemu";
@@ -94,9 +100,11 @@ static int setup(void **state)
 static int stop_server(void *u)
 {
         d.quitting = true;
+        vgd_trail_streams_end(&d);
         d.server = vgl_varlink_server_free(d.server);
         while (d.sandboxes)
                 vgd_registry_remove(&d, d.sandboxes);
+        vgd_trail_close(&d);
         return 0;
 }
 
@@ -186,6 +194,8 @@ static void test_parameter_validation(void **state)
         expect_invalid(M "Reserve", "{\"desired_trust_level\":0.5,\"tier\":5}", "tier");
         assert_string_equal(call(M "Reserve", "{\"desired_trust_level\":0.5,\"tier\":\"zzz\"}", &o),
                             M "NoSuchTier");
+        /* a tier above what the desired level allows */
+        expect_invalid(M "Reserve", "{\"desired_trust_level\":0.1,\"tier\":\"low\"}", "tier");
         assert_string_equal(param(o, "tier"), "zzz");
         json_object_put(o);
         expect_invalid(M "Get", "{}", "id");
@@ -323,6 +333,120 @@ static void test_restore_authz_release(void **state)
         assert_int_equal(count_domains(), 0);
 }
 
+/* Runs a `more` call and counts the replies carrying key; returns the error
+ * name ("" for success) of the last reply. */
+static const char *call_stream(const char *method, const char *params_json, const char *key,
+                               int *ret_count)
+{
+        static char name[256];
+        struct json_object *p = json_tokener_parse(params_json);
+        struct vgl_varlink_client *c = NULL;
+        struct vgl_error e = {};
+        int n = 0;
+
+        assert_int_equal(vgl_varlink_client_connect(sock, &c, &e), 0);
+        vgl_varlink_client_set_timeout(c, 20000);
+        assert_int_equal(vgl_varlink_client_send(c, method, p, VGL_VARLINK_CALL_MORE, &e), 0);
+        for (;;) {
+                struct vgl_varlink_reply rep = {0};
+                bool more;
+                assert_int_equal(vgl_varlink_client_receive(c, &rep, &e), 0);
+                snprintf(name, sizeof(name), "%s", rep.error ? rep.error : "");
+                n += rep.parameters && json_object_object_get_ex(rep.parameters, key, NULL);
+                more = rep.continues && !rep.error;
+                vgl_varlink_reply_done(&rep);
+                if (!more)
+                        break;
+        }
+        vgl_varlink_client_free(c);
+        json_object_put(p);
+        *ret_count = n;
+        return name;
+}
+
+/* GetProfile, UpdateProfile, Adjust, Hop, Audit, AuditVerify: parameters,
+ * who may call them, and what they answer for a restored sandbox whose
+ * record predates profiles (no agent on the test driver). */
+static void test_profile_methods(void **state)
+{
+        struct json_object *o = NULL, *v;
+        int n = 0;
+
+        assert_int_equal(vgl_virt_loop_call(make_restored, NULL), 1);
+        expect_invalid(M "GetProfile", "{}", "id");
+        expect_invalid(M "GetProfile", "{\"id\":\"" RESTORED_ID "\",\"x\":1}", "x");
+        assert_string_equal(call(M "GetProfile", "{\"id\":\"000000000000\"}", NULL),
+                            M "NoSuchSandbox");
+        assert_string_equal(call(M "GetProfile", "{\"id\":\"" RESTORED_ID "\"}", &o), "");
+        assert_true(json_object_object_get_ex(o, "profile", &v));
+        assert_string_equal(param(v, "profile_id"), RESTORED_ID);
+        assert_string_equal(param(v, "tier"), "medium");
+        json_object_put(o);
+
+        expect_invalid(M "UpdateProfile", "{\"id\":\"" RESTORED_ID "\"}", "changes");
+        expect_invalid(M "UpdateProfile", "{\"id\":\"" RESTORED_ID "\",\"changes\":[]}", "changes");
+        assert_string_equal(call(M "UpdateProfile",
+                                 "{\"id\":\"" RESTORED_ID "\",\"changes\":{\"bogus\":1}}", &o),
+                            M "InvalidChanges");
+        assert_non_null(strstr(param(o, "reason"), "bogus"));
+        json_object_put(o);
+        /* all or nothing: a valid key next to a bad one changes nothing */
+        assert_string_equal(call(M "UpdateProfile",
+                                 "{\"id\":\"" RESTORED_ID "\",\"changes\":{\"ceiling\":0.7,"
+                                 "\"limits.vcpus\":99}}",
+                                 &o),
+                            M "InvalidChanges");
+        json_object_put(o);
+        assert_string_equal(call(M "UpdateProfile",
+                                 "{\"id\":\"" RESTORED_ID "\",\"changes\":{\"ceiling\":0.7,"
+                                 "\"trust_score\":0.55}}",
+                                 &o),
+                            "");
+        assert_true(json_object_object_get_ex(o, "profile", &v));
+        assert_true(fabs(json_object_get_double(json_object_object_get(v, "trust_score")) - 0.55) <
+                    1e-9);
+        assert_string_equal(param(v, "tier"), "medium");
+        json_object_put(o);
+
+        assert_string_equal(call(M "Adjust", "{\"id\":\"" RESTORED_ID "\"}", &o), "");
+        assert_true(json_object_object_get_ex(o, "decision", &v));
+        assert_string_equal(param(v, "kind"), "hold");
+        assert_true(json_object_object_get_ex(o, "profile", &v));
+        json_object_put(o);
+
+        expect_invalid(M "Hop", "{\"id\":\"" RESTORED_ID "\"}", "tier");
+        expect_invalid(M "Hop", "{\"id\":\"" RESTORED_ID "\",\"tier\":7}", "tier");
+        assert_string_equal(call(M "Hop", "{\"id\":\"" RESTORED_ID "\",\"tier\":\"zzz\"}", NULL),
+                            M "NoSuchTier");
+        /* low is above the ceiling 0.7 */
+        assert_string_equal(call(M "Hop", "{\"id\":\"" RESTORED_ID "\",\"tier\":\"low\"}", NULL),
+                            M "InvalidChanges");
+
+        assert_string_equal(call(M "Audit", "{}", NULL), "org.varlink.service.ExpectedMore");
+        expect_invalid(M "AuditVerify", "{\"x\":1}", "x");
+        assert_string_equal(call_stream(M "Audit", "{\"since\":1}", "record", &n), "");
+        assert_true(n >= 1); /* the profile_update */
+        assert_string_equal(call_stream(M "Audit", "{\"since\":-1}", "record", &n),
+                            "org.varlink.service.InvalidParameter");
+        assert_string_equal(call(M "AuditVerify", "{}", &o), "");
+        assert_string_equal(param(o, "ok"), "true");
+        assert_true(atoi(param(o, "records")) >= 1);
+        json_object_put(o);
+
+        if (geteuid() == 0) {
+                assert_int_equal(as_nobody(M "GetProfile", "{\"id\":\"" RESTORED_ID "\"}"), 1);
+                assert_int_equal(as_nobody(M "Adjust", "{\"id\":\"" RESTORED_ID "\"}"), 1);
+                /* admin methods: PermissionDenied before anything else */
+                assert_int_equal(
+                        as_nobody(M "UpdateProfile", "{\"id\":\"" RESTORED_ID "\",\"changes\":{}}"),
+                        2);
+                assert_int_equal(as_nobody(M "AuditVerify", "{}"), 2);
+        }
+        assert_string_equal(call(M "Release", "{\"id\":\"" RESTORED_ID "\"}", NULL), "");
+        for (int i = 0; i < 100 && count_domains() > 0; i++)
+                usleep(50 * 1000);
+}
+
 static void test_reserve_cold_on_test_driver(void **state)
 {
         struct json_object *o = NULL;
@@ -349,6 +473,7 @@ int main(void)
                 cmocka_unit_test(test_interface),
                 cmocka_unit_test(test_parameter_validation),
                 cmocka_unit_test(test_restore_authz_release),
+                cmocka_unit_test(test_profile_methods),
                 cmocka_unit_test(test_reserve_cold_on_test_driver),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -33,6 +33,7 @@ static void test_defaults(void **state)
         assert_null(c.uri);
         assert_int_equal(c.pool, -1);
         assert_int_equal(c.max_sandboxes, VGD_DEFAULT_MAX_SANDBOXES);
+        assert_int_equal(c.adjust_period_ms, 0); /* the policy file's */
         assert_non_null(c.state_dir);
         assert_true(c.state_dir[0] == '/');
         assert_non_null(strstr(c.policies_dir, "/policies"));
@@ -53,7 +54,8 @@ static void test_options(void **state)
         assert_int_equal(parse(&c, &e, "-c", "qemu:///system", "--socket", "/tmp/s", "--state-dir",
                                "rel/dir", "--policies", "/p", "--images", "/i", "--pool", "3",
                                "--max-sandboxes", "5", "--admin-group", "wheel", "--boot-timeout",
-                               "9", "--agent-silence", "4", "-v", NULL),
+                               "9", "--agent-silence", "4", "--adjust-period-ms", "250", "-v",
+                               NULL),
                          0);
         assert_string_equal(c.uri, "qemu:///system");
         assert_string_equal(c.socket_path, "/tmp/s");
@@ -66,6 +68,7 @@ static void test_options(void **state)
         assert_string_equal(c.admin_group, "wheel");
         assert_int_equal(c.boot_timeout_s, 9);
         assert_int_equal(c.agent_silence_s, 4);
+        assert_int_equal(c.adjust_period_ms, 250);
         assert_true(c.verbose);
         vgd_config_done(&c);
 
@@ -99,6 +102,9 @@ static void test_errors(void **state)
         assert_non_null(strstr(e.msg, "extra"));
         assert_int_equal(parse(&c, &e, "--admin-group", "", NULL), -EINVAL);
         assert_int_equal(parse(&c, &e, "--state-dir", "", NULL), -EINVAL);
+        assert_int_equal(parse(&c, &e, "--adjust-period-ms", "99", NULL), -EINVAL);
+        assert_non_null(strstr(e.msg, "--adjust-period-ms"));
+        assert_int_equal(parse(&c, &e, "--adjust-period-ms", "3600001", NULL), -EINVAL);
 }
 
 int main(void)

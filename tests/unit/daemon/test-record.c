@@ -80,6 +80,108 @@ static void test_record_round_trip(void **state)
         vgd_sandbox_unref(t);
 }
 
+/* A record with a profile: the same profile back, checked. */
+static void test_record_profile(void **state)
+{
+        struct vgd_sandbox *s = make(), *t = NULL;
+        struct vgl_adjustment a = {.time = 1700000100,
+                                   .kind = VGL_ADJUST_DEMOTE,
+                                   .trust_before = 0.6,
+                                   .trust_after = 0.3,
+                                   .tier_before = "low",
+                                   .tier_after = "medium",
+                                   .reason = "sensitive_data_access x1"};
+        struct json_object *p0 = NULL, *p1 = NULL;
+        struct vgl_error e = {};
+        char *text = NULL, *bad = NULL, *at;
+
+        s->profile = calloc(1, sizeof(*s->profile));
+        assert_non_null(s->profile);
+        vgl_profile_init(s->profile, s->id, &tier, 0.6, 0.55, 0.6);
+        vgl_profile_push_history(s->profile, &a);
+        vgl_profile_set_action(s->profile, VGL_ACTION_VCPUS, VGL_ACTION_APPLIED, "2", NULL,
+                               1700000101);
+        vgl_profile_set_action(s->profile, VGL_ACTION_NWFILTER, VGL_ACTION_UNSUPPORTED, NULL,
+                               "no nwfilter driver", 1700000101);
+        vgl_signature_add_endpoint(&s->profile->signature, "192.0.2.1:80");
+        assert_int_equal(vgd_sandbox_record_text(s, &text), 0);
+        assert_non_null(strstr(text, "\"record_version\":2"));
+
+        assert_int_equal(vgd_sandbox_new(NULL, "0123456789ab", NULL, &t), 0);
+        assert_int_equal(vgd_sandbox_record_parse(t, text, &e), 0);
+        assert_non_null(t->profile);
+        assert_int_equal(vgl_profile_to_json(s->profile, &p0), 0);
+        assert_int_equal(vgl_profile_to_json(t->profile, &p1), 0);
+        assert_true(json_object_equal(p0, p1));
+
+        /* a profile that is not this sandbox's, or not valid, spoils the record */
+        bad = strdup(text);
+        at = strstr(bad, "\"profile_id\":\"0123456789ab\"");
+        assert_non_null(at);
+        at[strlen("\"profile_id\":\"")] = 'f';
+        assert_int_equal(vgd_sandbox_record_parse(t, bad, &e), -EBADMSG);
+        assert_non_null(strstr(e.msg, "profile"));
+        free(bad);
+        bad = strdup(text);
+        at = strstr(bad, "\"trust_score\":0.55");
+        assert_non_null(at);
+        memcpy(at, "\"trust_score\":0.95", strlen("\"trust_score\":0.95")); /* above its ceiling */
+        assert_int_equal(vgd_sandbox_record_parse(t, bad, &e), -EBADMSG);
+        assert_non_null(t->profile); /* untouched */
+        json_object_put(p0);
+        json_object_put(p1);
+        free(bad);
+        free(text);
+        vgd_sandbox_unref(s);
+        vgd_sandbox_unref(t);
+}
+
+/* Against the shipped tiers: a version 1 record gets a profile in its tier;
+ * a profile whose posture is not its tier's is refused; one whose tier is
+ * gone is kept (the adjuster places it by trust). */
+static void test_record_profile_tiers(void **state)
+{
+        static const char v1[] =
+                "{\"id\":\"abc\",\"tier\":\"high\",\"posture\":\"high\",\"state\":\"reserved\","
+                "\"owner_uid\":0,\"created\":1,\"desired_trust_level\":0.3,\"trust_score\":1,"
+                "\"resources\":{\"vcpus\":1,\"max_vcpus\":2,\"memory_mib\":256,"
+                "\"max_memory_mib\":512,\"cpu_quota_percent\":75},\"labels\":{},"
+                "\"record_version\":1}";
+        const char *src = getenv("VIGIL_SOURCE_ROOT");
+        struct vgd_daemon *d = calloc(1, sizeof(*d));
+        struct vgd_sandbox *s = NULL;
+        struct vgl_error e = {};
+        char path[4096], *text = NULL, *at;
+
+        assert_non_null(d);
+        snprintf(path, sizeof(path), "%s/policies", src ? src : ".");
+        assert_int_equal(vgl_tier_set_load(path, &d->policy, &e), 0);
+        vgl_adjust_policy_default(&d->adjust);
+        assert_int_equal(vgd_sandbox_new(d, "abc", NULL, &s), 0);
+        assert_int_equal(vgd_sandbox_record_parse(s, v1, &e), 0);
+        assert_non_null(s->profile);
+        assert_string_equal(s->profile->tier, "high");
+        assert_true(s->profile->trust_score <= 0.3); /* within its ceiling */
+        assert_true(s->profile->ceiling == 0.3);
+
+        assert_int_equal(vgd_sandbox_record_text(s, &text), 0);
+        at = strstr(text, "\"security_posture\":\"high\"");
+        assert_non_null(at);
+        memcpy(at, "\"security_posture\":\"low\" ", strlen("\"security_posture\":\"high\""));
+        assert_int_equal(vgd_sandbox_record_parse(s, text, &e), -EBADMSG);
+        free(text);
+
+        assert_int_equal(vgd_sandbox_record_text(s, &text), 0);
+        at = strstr(text, "\"tier\":\"high\",\"security_posture\"");
+        assert_non_null(at);
+        memcpy(at, "\"tier\":\"gone\"", strlen("\"tier\":\"gone\""));
+        assert_int_equal(vgd_sandbox_record_parse(s, text, &e), 0);
+        assert_string_equal(s->profile->tier, "gone");
+        free(text);
+        vgd_sandbox_unref(s);
+        free(d);
+}
+
 static void test_libvirt_style_metadata(void **state)
 {
         char *rec = NULL;
@@ -233,6 +335,8 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_record_round_trip),
+                cmocka_unit_test(test_record_profile),
+                cmocka_unit_test(test_record_profile_tiers),
                 cmocka_unit_test(test_libvirt_style_metadata),
                 cmocka_unit_test(test_record_rejects),
                 cmocka_unit_test(test_api_json),

@@ -6,9 +6,13 @@
  *   Exec (on "a1b2c3"; others SandboxNotReady) by argv[0]: echo, exit N,
  *     kill, sleep (timeout), nostart, badb64, noexit.
  *   PutFile/GetFile: an in-memory store; paths under /ro fail.
- *   Subscribe: three events, or none ever for sandbox "quiet". */
+ *   Subscribe: three events, or none ever for sandbox "quiet".
+ *   GetProfile/UpdateProfile/Adjust ("a1b2c3"): a canned profile; Hop to
+ *     "paranoid" moves, to anything else HopFailed; Audit: two records
+ *     (the first skipped with since 2); AuditVerify: broken at line 3. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -392,6 +396,105 @@ static int m_subscribe(struct vgl_varlink_call *call, struct json_object *params
         return 0;
 }
 
+/* ---- the control loop ---- */
+
+static const char *const profile =
+        "{\"profile_id\":\"a1b2c3\",\"tier\":\"high\",\"security_posture\":\"high\","
+        "\"resource_limits\":{\"vcpus\":1,\"cpu_quota_percent\":75,\"memory_mib\":256},"
+        "\"trust_score\":0.31,\"desired_trust_level\":0.7,\"ceiling\":0.7,\"achieved\":false,"
+        "\"rounds\":9,\"clean_rounds\":0,\"hops\":0,\"actions\":{\"vcpus\":{\"state\":"
+        "\"applied\",\"time\":1700000000,\"value\":\"1\",\"reason\":\"\"}},\"history\":[{"
+        "\"time\":1700000000,\"kind\":\"demote\",\"trust_before\":0.55,\"trust_after\":0.31,"
+        "\"tier_before\":\"medium\",\"tier_after\":\"high\",\"reason\":\"external_api_call "
+        "x1\"}]}";
+
+static int reply_with(struct vgl_varlink_call *call, const char *k1, const char *v1, const char *k2,
+                      const char *v2)
+{
+        struct json_object *p = json_object_new_object();
+        int r;
+
+        json_object_object_add(p, k1, json_tokener_parse(v1));
+        if (k2)
+                json_object_object_add(p, k2, json_tokener_parse(v2));
+        r = vgl_varlink_call_reply(call, p);
+        json_object_put(p);
+        return r;
+}
+
+static int m_get_profile(struct vgl_varlink_call *call, struct json_object *params, void *u)
+{
+        const char *id = str_param(params, "id");
+
+        remember(params);
+        if (!id || strcmp(id, "a1b2c3") != 0)
+                return error1(call, "io.vigil.Manager.NoSuchSandbox", "id", id ? id : "");
+        return reply_with(call, "profile", profile, NULL, NULL);
+}
+
+static int m_adjust(struct vgl_varlink_call *call, struct json_object *params, void *u)
+{
+        remember(params);
+        return reply_with(
+                call, "decision",
+                "{\"kind\":\"hold\",\"tier_before\":\"high\",\"tier_after\":\"high\","
+                "\"trust_before\":0.31,\"trust_after\":0.31,\"hop\":false,\"reason\":\"\"}",
+                "profile", profile);
+}
+
+static int m_hop(struct vgl_varlink_call *call, struct json_object *params, void *u)
+{
+        const char *tier = str_param(params, "tier");
+        struct json_object *p;
+        int r;
+
+        remember(params);
+        if (tier && strcmp(tier, "paranoid") == 0)
+                return reply_with(call, "hop",
+                                  "{\"from\":\"high\",\"to\":\"paranoid\",\"state\":\"moved\","
+                                  "\"total_ms\":1500,\"save_ms\":700,\"restore_ms\":750,"
+                                  "\"live_ms\":50}",
+                                  "profile", profile);
+        p = json_object_new_object();
+        json_object_object_add(p, "reason", json_object_new_string("restore refused"));
+        json_object_object_add(p, "state", json_object_new_string("rolled_back"));
+        r = vgl_varlink_call_error(call, "io.vigil.Manager.HopFailed", p);
+        json_object_put(p);
+        return r;
+}
+
+static int m_audit(struct vgl_varlink_call *call, struct json_object *params, void *u)
+{
+        struct json_object *since = NULL;
+        int64_t from = json_object_object_get_ex(params, "since", &since)
+                               ? json_object_get_int64(since)
+                               : 1;
+
+        remember(params);
+        if (!(vgl_varlink_call_get_flags(call) & VGL_VARLINK_CALL_MORE))
+                return vgl_varlink_call_error(call, VGL_VARLINK_ERROR_EXPECTED_MORE, NULL);
+        for (int64_t seq = from; seq <= 2; seq++) {
+                struct json_object *p = json_object_new_object();
+                char rec[256];
+                snprintf(rec, sizeof(rec),
+                         "{\"seq\":%lld,\"time\":\"2023-11-14T22:13:2%lld.000Z\",\"type\":"
+                         "\"config\",\"sandbox\":null,\"actor\":null,\"details\":{}}",
+                         (long long)seq, (long long)seq);
+                json_object_object_add(p, "record", json_tokener_parse(rec));
+                vgl_varlink_call_notify(call, p);
+                json_object_put(p);
+        }
+        return vgl_varlink_call_reply(call, NULL);
+}
+
+static int m_audit_verify(struct vgl_varlink_call *call, struct json_object *params, void *u)
+{
+        remember(params);
+        return vgl_varlink_call_reply(
+                call, json_tokener_parse("{\"ok\":false,\"records\":2,\"torn_bytes\":0,"
+                                         "\"line\":3,\"seq\":3,\"reason\":\"altered\"}"));
+}
+
 static const struct vgl_varlink_method methods[] = {
         {"Reserve", m_reserve},
         {"Release", m_release},
@@ -402,6 +505,12 @@ static const struct vgl_varlink_method methods[] = {
         {"GetFile", m_get_file},
         {"Subscribe", m_subscribe},
         {"ListTiers", m_list_tiers},
+        {"GetProfile", m_get_profile},
+        {"UpdateProfile", m_get_profile},
+        {"Adjust", m_adjust},
+        {"Hop", m_hop},
+        {"Audit", m_audit},
+        {"AuditVerify", m_audit_verify},
         {NULL, NULL},
 };
 

@@ -655,17 +655,94 @@ static void test_ctl_events(void **state)
         run_done(&r);
 }
 
+/* The control loop's calls: library and vigilctl verbs. */
+static void test_profile_hop_audit(void **state)
+{
+        struct fixture *f = *state;
+        struct json_object *p = NULL, *hop = NULL, *rec = NULL;
+        struct json_object *changes = json_tokener_parse("{\"tier\":\"high\"}");
+        struct vgl_client_audit_verdict v;
+        struct vgl_error err = {0};
+        struct run r;
+        int n = 0;
+
+        assert_int_equal(vgl_client_get_profile(f->client, "a1b2c3", &p, &err), 0);
+        assert_string_equal(json_object_get_string(json_object_object_get(p, "tier")), "high");
+        json_object_put(p);
+        assert_int_equal(vgl_client_get_profile(f->client, "zzz", &p, &err), -ENOENT);
+        assert_int_equal(vgl_client_update_profile(f->client, "a1b2c3", changes, NULL, &err), 0);
+        assert_last_params("{\"id\":\"a1b2c3\",\"changes\":{\"tier\":\"high\"}}");
+        json_object_put(changes);
+        assert_int_equal(vgl_client_hop(f->client, "a1b2c3", "paranoid", NULL, &hop, &err), 0);
+        assert_string_equal(json_object_get_string(json_object_object_get(hop, "state")), "moved");
+        json_object_put(hop);
+        assert_int_equal(vgl_client_hop(f->client, "a1b2c3", "low", NULL, NULL, &err), -EIO);
+        assert_string_equal(vgl_client_error_name(f->client), "io.vigil.Manager.HopFailed");
+        assert_non_null(strstr(err.msg, "restore refused"));
+        assert_int_equal(vgl_client_audit(f->client, 2, false, &err), 0);
+        while (vgl_client_next_audit_record(f->client, &rec, &err) == 1) {
+                n++;
+                json_object_put(rec);
+        }
+        assert_int_equal(n, 1);
+        assert_last_params("{\"since\":2}"); /* once the stream was answered */
+        assert_int_equal(vgl_client_audit_verify(f->client, &v, &err), 0);
+        assert_false(v.ok);
+        assert_int_equal(v.line, 3);
+        assert_string_equal(v.reason, "altered");
+
+        r = CTL(f, NULL, "profile", "a1b2c3");
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "high (posture high)"));
+        assert_non_null(strstr(r.out, "demote"));
+        run_done(&r);
+        r = CTL(f, NULL, "profile", "set", "a1b2c3", "trust_score=0.2", "tier=paranoid");
+        assert_int_equal(r.status, 0);
+        assert_last_params(
+                "{\"id\":\"a1b2c3\",\"changes\":{\"trust_score\":0.2,\"tier\":\"paranoid\"}}");
+        run_done(&r);
+        r = CTL(f, NULL, "adjust", "a1b2c3");
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "hold high -> high"));
+        run_done(&r);
+        r = CTL(f, NULL, "hop", "a1b2c3", "--tier", "paranoid");
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "hop high -> paranoid: moved in 1500 ms"));
+        run_done(&r);
+        r = CTL(f, NULL, "hop", "a1b2c3", "--tier", "low");
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.err, "HopFailed"));
+        run_done(&r);
+        r = CTL(f, NULL, "--json", "audit");
+        assert_int_equal(r.status, 0);
+        assert_non_null(strstr(r.out, "\"seq\":1"));
+        assert_non_null(strstr(r.out, "\"seq\":2"));
+        run_done(&r);
+        r = CTL(f, NULL, "audit", "verify");
+        assert_int_equal(r.status, 1);
+        assert_non_null(strstr(r.out, "BROKEN at line 3 (seq 3): altered"));
+        run_done(&r);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
         const struct CMUnitTest tests[] = {
-                T(test_reserve),       T(test_list_get_release_tiers),
-                T(test_errors_mapped), T(test_exec_stream),
-                T(test_exec_exits),    T(test_exec_broken_streams),
-                T(test_files),         T(test_subscribe),
-                T(test_get_info),      T(test_ctl_sandboxes),
-                T(test_ctl_exec),      T(test_ctl_cp),
-                T(test_ctl_events),    cmocka_unit_test(test_default_socket),
+                T(test_reserve),
+                T(test_list_get_release_tiers),
+                T(test_errors_mapped),
+                T(test_exec_stream),
+                T(test_exec_exits),
+                T(test_exec_broken_streams),
+                T(test_files),
+                T(test_subscribe),
+                T(test_get_info),
+                T(test_ctl_sandboxes),
+                T(test_ctl_exec),
+                T(test_ctl_cp),
+                T(test_ctl_events),
+                T(test_profile_hop_audit),
+                cmocka_unit_test(test_default_socket),
         };
         int r;
 

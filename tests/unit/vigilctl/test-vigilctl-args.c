@@ -395,6 +395,101 @@ static void test_parse_version(void **state)
         assert_int_equal(vgl_ctl_parse_version(2, bad, &a, &err), USAGE);
 }
 
+/* ---- profile, hop, audit ---- */
+
+struct profile_case {
+        const char *argv[MAX_ARGS];
+        int result;
+        bool set;
+        const char *id;
+        const char *changes; /* expected JSON, set only */
+};
+
+static const struct profile_case profile_cases[] = {
+        {{"profile", "abc"}, 0, false, "abc"},
+        {{"profile", "--json", "abc"}, 0, false, "abc"},
+        {{"profile", "set"}, 0, false, "set"}, /* the sandbox called "set" */
+        {{"profile", "set", "abc", "tier=high", "limits.vcpus=1", "trust_score=0.25"},
+         0,
+         true,
+         "abc",
+         "{\"tier\":\"high\",\"limits.vcpus\":1,\"trust_score\":0.25}"},
+        {{"profile", "set", "abc", "x=true", "y=-3", "z="},
+         0,
+         true,
+         "abc",
+         "{\"x\":true,\"y\":-3,\"z\":\"\"}"},
+        {{"profile", "set", "abc"}, USAGE},
+        {{"profile", "set", "abc", "novalue"}, USAGE},
+        {{"profile", "set", "abc", "=1"}, USAGE},
+        {{"profile", "set", "abc", "a=1", "a=2"}, USAGE},
+        {{"profile"}, USAGE},
+        {{"profile", "a", "b"}, USAGE},
+        {{"profile", "-h"}, H},
+};
+
+static void test_parse_profile(void **state)
+{
+        for (size_t i = 0; i < sizeof(profile_cases) / sizeof(profile_cases[0]); i++) {
+                const struct profile_case *c = &profile_cases[i];
+                struct vgl_ctl_profile_args a = {0};
+                struct vgl_error err = {0};
+                char *argv[MAX_ARGS];
+                int argc = copy_argv(c->argv, argv);
+
+                print_message("case %zu\n", i);
+                assert_int_equal(vgl_ctl_parse_profile(argc, argv, &a, &err), c->result);
+                if (c->result != 0)
+                        continue;
+                assert_int_equal(a.set, c->set);
+                assert_string_equal(a.id, c->id);
+                if (c->changes) {
+                        struct json_object *want = json_tokener_parse(c->changes);
+                        assert_true(json_object_equal(a.changes, want));
+                        json_object_put(want);
+                }
+                vgl_ctl_profile_args_done(&a);
+        }
+}
+
+static void test_parse_hop_audit(void **state)
+{
+        struct vgl_ctl_hop_args h = {0};
+        struct vgl_ctl_audit_args a = {0};
+        struct vgl_error err = {0};
+        char *hop_ok[] = {"hop", "abc", "--tier", "paranoid", NULL};
+        char *hop_short[] = {"hop", "-t", "high", "--json", "abc", NULL};
+        char *hop_no_tier[] = {"hop", "abc", NULL};
+        char *hop_two[] = {"hop", "a", "b", "--tier", "x", NULL};
+        char *audit_plain[] = {"audit", NULL};
+        char *audit_follow[] = {"audit", "-f", "--since", "12", NULL};
+        char *audit_verify[] = {"audit", "verify", "--json", NULL};
+        char *audit_bad[] = {"audit", "verify", "--follow", NULL};
+        char *audit_since0[] = {"audit", "--since", "0", NULL};
+        char *audit_what[] = {"audit", "list", NULL};
+
+        assert_int_equal(vgl_ctl_parse_hop(4, hop_ok, &h, &err), 0);
+        assert_string_equal(h.id, "abc");
+        assert_string_equal(h.tier, "paranoid");
+        assert_int_equal(vgl_ctl_parse_hop(5, hop_short, &h, &err), 0);
+        assert_string_equal(h.tier, "high");
+        assert_true(h.json);
+        assert_int_equal(vgl_ctl_parse_hop(2, hop_no_tier, &h, &err), USAGE);
+        assert_non_null(strstr(err.msg, "--tier"));
+        assert_int_equal(vgl_ctl_parse_hop(5, hop_two, &h, &err), USAGE);
+
+        assert_int_equal(vgl_ctl_parse_audit(1, audit_plain, &a, &err), 0);
+        assert_false(a.verify || a.follow || a.since);
+        assert_int_equal(vgl_ctl_parse_audit(4, audit_follow, &a, &err), 0);
+        assert_true(a.follow);
+        assert_int_equal(a.since, 12);
+        assert_int_equal(vgl_ctl_parse_audit(3, audit_verify, &a, &err), 0);
+        assert_true(a.verify && a.json);
+        assert_int_equal(vgl_ctl_parse_audit(3, audit_bad, &a, &err), USAGE);
+        assert_int_equal(vgl_ctl_parse_audit(3, audit_since0, &a, &err), USAGE);
+        assert_int_equal(vgl_ctl_parse_audit(2, audit_what, &a, &err), USAGE);
+}
+
 /* ---- the program: global options, dispatch, help texts ---- */
 
 struct main_case {
@@ -430,8 +525,8 @@ static const struct main_case main_cases[] = {
 
 static void test_main(void **state)
 {
-        const char *verbs[] = {"list",    "info",   "reserve", "exec",   "cp",
-                               "release", "events", "tiers",   "version"};
+        const char *verbs[] = {"list",  "info",    "reserve", "exec",   "cp",  "release", "events",
+                               "tiers", "version", "profile", "adjust", "hop", "audit"};
 
         for (size_t i = 0; i < sizeof(main_cases) / sizeof(main_cases[0]); i++) {
                 const struct main_case *c = &main_cases[i];
@@ -468,10 +563,11 @@ static void test_main(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_plain),   cmocka_unit_test(test_parse_reserve),
-                cmocka_unit_test(test_parse_exec),    cmocka_unit_test(test_parse_exec_supervise),
-                cmocka_unit_test(test_parse_cp),      cmocka_unit_test(test_parse_events),
-                cmocka_unit_test(test_parse_version), cmocka_unit_test(test_main),
+                cmocka_unit_test(test_parse_plain),     cmocka_unit_test(test_parse_reserve),
+                cmocka_unit_test(test_parse_exec),      cmocka_unit_test(test_parse_exec_supervise),
+                cmocka_unit_test(test_parse_cp),        cmocka_unit_test(test_parse_events),
+                cmocka_unit_test(test_parse_version),   cmocka_unit_test(test_parse_profile),
+                cmocka_unit_test(test_parse_hop_audit), cmocka_unit_test(test_main),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
