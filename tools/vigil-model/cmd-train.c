@@ -23,6 +23,8 @@ int vgl_model_cmd_train(int argc, char **argv)
                 {"model", required_argument, NULL, 'm'},
                 {"method", required_argument, NULL, 'M'},
                 {"seed", required_argument, NULL, 's'},
+                {"lm-hidden", required_argument, NULL, 'H'},
+                {"lm-epochs", required_argument, NULL, 'E'},
                 {},
         };
         struct vgl_detect_train_opts o = {.seed = 1};
@@ -30,7 +32,7 @@ int vgl_model_cmd_train(int argc, char **argv)
         struct vgl_traceset train = {0};
         struct vgl_detector *d = NULL;
         struct vgl_error err = {0};
-        unsigned long long seed;
+        unsigned long long num;
         double t0;
         int c;
 
@@ -42,8 +44,12 @@ int vgl_model_cmd_train(int argc, char **argv)
                         model = optarg;
                 else if (c == 'M')
                         o.method = optarg;
-                else if (c == 's' && vgl_model_parse_u64(optarg, &seed) == 0)
-                        o.seed = seed;
+                else if (c == 's' && vgl_model_parse_u64(optarg, &num) == 0)
+                        o.seed = num;
+                else if (c == 'H' && vgl_model_parse_u64(optarg, &num) == 0 && num <= 256)
+                        o.lm_hidden = (uint32_t)num;
+                else if (c == 'E' && vgl_model_parse_u64(optarg, &num) == 0 && num <= 1000)
+                        o.lm_epochs = (uint32_t)num;
                 else
                         return 2;
         }

@@ -9,7 +9,7 @@
 static const struct vgl_model_cmd commands[] = {
         {"train",
          "train --input TRAIN.tsv --model DIR [--method stide|ngram|lm|ae|knn|ensemble] "
-         "[--seed N]",
+         "[--seed N] [--lm-hidden N] [--lm-epochs N]",
          vgl_model_cmd_train},
         {"score", "score --model DIR --input TRACES.tsv", vgl_model_cmd_score},
         {"eval", "eval --model DIR --normal NORMAL.tsv --attack ATTACK.tsv [--json]",
