@@ -8,6 +8,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "cleanup.h"
+#include "learn.h"
 #include "proto-msg.h"
 #include "sandbox.h"
 
@@ -103,6 +104,7 @@ static void on_exit_cb(struct vgl_agent *a, uint32_t id, const struct vgl_exec_e
         struct exec_ctx *c = userdata;
         _cleanup_json_ struct json_object *o = json_object_new_object();
 
+        vgd_learn_exec_exit(c->s, id, x->status == VGL_EXIT_EXITED && x->code == 0);
         if (!c->call) {
                 ctx_free(c);
                 return;

@@ -30,6 +30,9 @@ static const struct vgl_varlink_method methods[] = {
         {"Hop", vgd_api_hop},
         {"Audit", vgd_api_audit},
         {"AuditVerify", vgd_api_audit_verify},
+        {"ModelStatus", vgd_api_model_status},
+        {"ModelRetrain", vgd_api_model_retrain},
+        {"MarkBenign", vgd_api_mark_benign},
         {NULL, NULL},
 };
 

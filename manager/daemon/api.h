@@ -70,3 +70,7 @@ int vgd_api_adjust(struct vgl_varlink_call *call, struct json_object *params, vo
 int vgd_api_hop(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
 int vgd_api_audit(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
 int vgd_api_audit_verify(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
+int vgd_api_model_status(struct vgl_varlink_call *call, struct json_object *params, void *userdata);
+int vgd_api_model_retrain(struct vgl_varlink_call *call, struct json_object *params,
+                          void *userdata);
+int vgd_api_mark_benign(struct vgl_varlink_call *call, struct json_object *params, void *userdata);

@@ -22,6 +22,8 @@ enum {
         OPT_BOOT_TIMEOUT,
         OPT_SILENCE,
         OPT_ADJUST_PERIOD,
+        OPT_MODEL_DIR,
+        OPT_RETRAIN_EVERY,
 };
 
 static const struct option options[] = {
@@ -36,6 +38,8 @@ static const struct option options[] = {
         {"boot-timeout", required_argument, NULL, OPT_BOOT_TIMEOUT},
         {"agent-silence", required_argument, NULL, OPT_SILENCE},
         {"adjust-period-ms", required_argument, NULL, OPT_ADJUST_PERIOD},
+        {"model-dir", required_argument, NULL, OPT_MODEL_DIR},
+        {"retrain-every", required_argument, NULL, OPT_RETRAIN_EVERY},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -66,12 +70,17 @@ void vgd_config_usage(FILE *f)
                 "(default %d)\n"
                 "      --adjust-period-ms MS  time between adjust rounds (default: period_ms of\n"
                 "                          POLICIES/adjust.json, 5000 without it)\n"
+                "      --model-dir DIR     the detector's model versions (default "
+                "STATE_DIR/models)\n"
+                "      --retrain-every N   retrain after N clean runs (default %d, 0: only on "
+                "demand)\n"
                 "  -v, --verbose           debug log lines\n"
                 "  -h, --help              this text\n"
                 "  -V, --version           the version\n\n"
                 "Runs in the foreground, logs to stderr. SIGTERM/SIGINT: idle pool VMs are\n"
                 "destroyed, reserved sandboxes keep running and are picked up at the next start.\n",
-                VGD_DEFAULT_MAX_SANDBOXES, VGD_DEFAULT_BOOT_TIMEOUT, VGD_DEFAULT_AGENT_SILENCE);
+                VGD_DEFAULT_MAX_SANDBOXES, VGD_DEFAULT_BOOT_TIMEOUT, VGD_DEFAULT_AGENT_SILENCE,
+                VGD_DEFAULT_RETRAIN_EVERY);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *ret,
@@ -139,6 +148,8 @@ static int fill_defaults(struct vgd_config *c, struct vgl_error *err)
                 r = asprintf(&c->policies_dir, "%s/policies", VIGIL_DATADIR);
         if (r >= 0 && !c->images_dir)
                 r = asprintf(&c->images_dir, "%s/images", c->state_dir);
+        if (r >= 0 && !c->model_dir)
+                r = asprintf(&c->model_dir, "%s/models", c->state_dir);
         if (r < 0)
                 return vgl_error_set(err, ENOMEM, "out of memory");
         return 0;
@@ -178,6 +189,11 @@ static int parse_one(int o, struct vgd_config *c, struct vgl_error *err)
         case OPT_ADJUST_PERIOD:
                 return parse_uint("adjust-period-ms", optarg, VGD_ADJUST_PERIOD_MIN_MS,
                                   VGD_ADJUST_PERIOD_MAX_MS, &c->adjust_period_ms, err);
+        case OPT_MODEL_DIR:
+                return set_path("model-dir", optarg, &c->model_dir, err);
+        case OPT_RETRAIN_EVERY:
+                return parse_uint("retrain-every", optarg, 0, VGD_RETRAIN_EVERY_MAX,
+                                  &c->retrain_every, err);
         case 'v':
                 c->verbose = true;
                 return 0;
@@ -200,6 +216,7 @@ int vgd_config_parse(int argc, char **argv, struct vgd_config *ret, struct vgl_e
                 .max_sandboxes = VGD_DEFAULT_MAX_SANDBOXES,
                 .boot_timeout_s = VGD_DEFAULT_BOOT_TIMEOUT,
                 .agent_silence_s = VGD_DEFAULT_AGENT_SILENCE,
+                .retrain_every = VGD_DEFAULT_RETRAIN_EVERY,
         };
         int o, r = 0;
 
@@ -228,6 +245,7 @@ void vgd_config_done(struct vgd_config *c)
         free(c->state_dir);
         free(c->policies_dir);
         free(c->images_dir);
+        free(c->model_dir);
         free(c->admin_group);
-        *c = (struct vgd_config){.pool = -1};
+        *c = (struct vgd_config){.pool = -1, .retrain_every = VGD_DEFAULT_RETRAIN_EVERY};
 }

@@ -15,6 +15,8 @@
 #define VGD_POOL_LIMIT            64
 #define VGD_ADJUST_PERIOD_MIN_MS  100u /* --adjust-period-ms bounds (adjust.json's too) */
 #define VGD_ADJUST_PERIOD_MAX_MS  3600000u
+#define VGD_DEFAULT_RETRAIN_EVERY 20 /* clean runs between automatic retrainings */
+#define VGD_RETRAIN_EVERY_MAX     100000u
 
 struct vgd_config {
         char *uri; /* NULL: qemu:///embed?root=<state_dir> */
@@ -28,6 +30,8 @@ struct vgd_config {
         unsigned boot_timeout_s;
         unsigned agent_silence_s;
         unsigned adjust_period_ms; /* 0: policies/adjust.json's period_ms */
+        char *model_dir;           /* the detector's versions (default STATE_DIR/models) */
+        unsigned retrain_every;    /* clean runs between retrainings, 0: on demand only */
         bool verbose;
         bool help, version; /* asked for; nothing else to do */
 };

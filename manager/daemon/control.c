@@ -12,6 +12,7 @@
 #include "events.h"
 #include "evidence.h"
 #include "jobs.h"
+#include "learn.h"
 #include "log.h"
 #include "metadata.h"
 #include "nwfilter.h"
@@ -81,7 +82,7 @@ int vgd_control_init(struct vgd_daemon *d, struct vgl_error *err)
         int r;
 
         if ((r = load_adjust(d, err)) < 0 || (r = load_rules(d, err)) < 0 ||
-            (r = define_filters(d, err)) < 0)
+            (r = define_filters(d, err)) < 0 || (r = vgd_learn_init(d, err)) < 0)
                 return r;
         return 0;
 }
@@ -114,6 +115,7 @@ void vgd_control_fini(struct vgd_daemon *d)
                 virEventRemoveTimeout(d->adjust_timer);
         d->adjust_timer = -1;
         d->rules = vgl_rules_free(d->rules);
+        vgd_learn_fini(d);
 }
 
 /* ---- per sandbox ---- */
@@ -161,6 +163,7 @@ void vgd_control_detach(struct vgd_sandbox *s, const char *why)
                 return;
         }
         vgd_jobs_drop(s, why);
+        vgd_learn_free(s);
         if (c->urgent_timer >= 0)
                 virEventRemoveTimeout(c->urgent_timer);
         if (c->reconnect_timer >= 0)
@@ -265,6 +268,7 @@ int vgd_control_round(struct vgd_sandbox *s, int64_t actor, struct vgd_waiter *w
 
         if (!can_round(s))
                 return -EAGAIN;
+        vgd_learn_round(s);
         record_denials(s);
         vgd_evidence_take(s, &ev);
         r = vgl_adjust_round(&s->d->adjust, &s->d->policy, s->profile, &ev, vgd_wall_s(), &dec);

@@ -22,6 +22,7 @@
 struct vgd_waiter;
 struct vgd_hop_req;
 struct vgl_rules_state;
+struct vgd_learn;
 
 /* Per-sandbox state of the control loop; exists while the sandbox has a
  * profile (from Reserve, or restored at start). */
@@ -35,7 +36,8 @@ struct vgd_ctl {
         bool high_severity;                        /* ... and something called for a round now */
         struct vgl_rules_state *rules;
         uint64_t denials_total;
-        double anomaly; /* the detectors' last score (vgd_evidence_anomaly) */
+        double anomaly;          /* the detectors' last score (vgd_evidence_anomaly) */
+        struct vgd_learn *learn; /* online scoring and sequences (learn.h) */
 
         /* rounds */
         int urgent_timer; /* an immediate round is scheduled; -1: none */

@@ -44,6 +44,7 @@ struct vgd_resources {
 struct vgd_daemon;
 struct vgd_perm_wait;
 struct vgd_ctl;
+struct vgd_model;
 struct vgl_bhv;
 struct vgl_rules;
 struct vgl_audit;
@@ -133,6 +134,9 @@ struct vgd_daemon {
         struct vgl_audit *audit; /* STATE_DIR/audit.log */
         char *audit_path;
         struct vgd_audit_stream *audit_streams; /* Audit calls following the log */
+
+        /* the detectors' model and the learning loop (learn.h) */
+        struct vgd_model *model;
 };
 
 /* Copies src into dst[size], cut to fit, always terminated. */

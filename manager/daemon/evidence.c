@@ -10,6 +10,7 @@
 #include "behaviour.h"
 #include "control.h"
 #include "events.h"
+#include "learn.h"
 #include "observe.h"
 #include "rules.h"
 
@@ -129,6 +130,7 @@ void vgd_evidence_event(struct vgd_sandbox *s, const struct vgl_bhv_event *ev)
         if (!s->ctl || !s->profile)
                 return;
         count_tags(s->ctl, ev->tags);
+        vgd_learn_event(s, ev);
         note_denial(s, ev);
         note_signature(s, ev);
         matches = run_rules(s, ev);

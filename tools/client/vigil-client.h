@@ -265,6 +265,19 @@ int vgl_client_update_profile(struct vgl_client *c, const char *id, struct json_
 int vgl_client_adjust(struct vgl_client *c, const char *id, struct json_object **ret_decision,
                       struct json_object **ret_profile, struct vgl_error *err);
 
+/* ModelStatus: the detectors' model and corpus (*ret owned; fields in
+ * the IDL). */
+int vgl_client_model_status(struct vgl_client *c, struct json_object **ret, struct vgl_error *err);
+
+/* ModelRetrain (admins): answers when the retraining ended, with its
+ * outcome in *ret (owned). */
+int vgl_client_model_retrain(struct vgl_client *c, struct json_object **ret, struct vgl_error *err);
+
+/* MarkBenign (admins): the sandbox's recent behaviour joins the normal
+ * corpus (a false alarm); *ret: {traces, corpus_runs}, owned. */
+int vgl_client_mark_benign(struct vgl_client *c, const char *id, struct json_object **ret,
+                           struct vgl_error *err);
+
 /* Hop (admins): moves the workload into tier's template; answers when the
  * agent is back. Either output may be NULL. A failed hop is -EIO with the
  * error io.vigil.Manager.HopFailed {reason, state}. */

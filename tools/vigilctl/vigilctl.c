@@ -9,10 +9,10 @@
 #include "vigilctl.h"
 
 static const struct vgl_ctl_command *const commands[] = {
-        &vgl_ctl_cmd_list,    &vgl_ctl_cmd_info,    &vgl_ctl_cmd_reserve, &vgl_ctl_cmd_exec,
-        &vgl_ctl_cmd_cp,      &vgl_ctl_cmd_release, &vgl_ctl_cmd_profile, &vgl_ctl_cmd_adjust,
-        &vgl_ctl_cmd_hop,     &vgl_ctl_cmd_events,  &vgl_ctl_cmd_audit,   &vgl_ctl_cmd_tiers,
-        &vgl_ctl_cmd_version,
+        &vgl_ctl_cmd_list,  &vgl_ctl_cmd_info,    &vgl_ctl_cmd_reserve, &vgl_ctl_cmd_exec,
+        &vgl_ctl_cmd_cp,    &vgl_ctl_cmd_release, &vgl_ctl_cmd_profile, &vgl_ctl_cmd_adjust,
+        &vgl_ctl_cmd_hop,   &vgl_ctl_cmd_events,  &vgl_ctl_cmd_audit,   &vgl_ctl_cmd_tiers,
+        &vgl_ctl_cmd_model, &vgl_ctl_cmd_alert,   &vgl_ctl_cmd_version,
 };
 
 static void usage(FILE *f)

@@ -47,7 +47,7 @@ struct vgl_ctl_command {
 extern const struct vgl_ctl_command vgl_ctl_cmd_list, vgl_ctl_cmd_reserve, vgl_ctl_cmd_exec,
         vgl_ctl_cmd_cp, vgl_ctl_cmd_release, vgl_ctl_cmd_info, vgl_ctl_cmd_events,
         vgl_ctl_cmd_tiers, vgl_ctl_cmd_version, vgl_ctl_cmd_profile, vgl_ctl_cmd_adjust,
-        vgl_ctl_cmd_hop, vgl_ctl_cmd_audit;
+        vgl_ctl_cmd_hop, vgl_ctl_cmd_audit, vgl_ctl_cmd_model, vgl_ctl_cmd_alert;
 
 /* The whole program, with its streams injectable for tests. */
 int vgl_ctl_main(int argc, char **argv, FILE *in, FILE *out, FILE *err);
