@@ -81,7 +81,7 @@ bool daemon_start(struct daemon_proc *p, const char *const *extra, int timeout_s
         if (p->pid < 0)
                 return false;
         if (p->pid == 0) {
-                FILE *f = freopen(log, "ae", stderr);
+                FILE *f = freopen(log, "a", stderr); /* not "e": vigild keeps it */
                 (void)f;
                 execv(exe, (char **)argv);
                 _exit(127);
