@@ -114,7 +114,7 @@ static bool mac_valid(const char *m)
 
 static int validate(const struct vgl_domain_spec *s, struct vgl_error *err)
 {
-        const char *paths[] = {s->kernel, s->initrd, s->console_log, s->channel_path};
+        const char *paths[] = {s->kernel, s->initrd, s->console_log, s->channel_path, s->disk};
         int r = vgl_sandbox_id_validate(s->id, err);
 
         if (r < 0)
@@ -141,7 +141,30 @@ static int validate(const struct vgl_domain_spec *s, struct vgl_error *err)
         if (s->mac && !mac_valid(s->mac))
                 return vgl_error_set(err, EINVAL, "'%s' is not a MAC address xx:xx:xx:xx:xx:xx",
                                      s->mac);
+        if (s->disk_root &&
+            (!s->disk || !s->disk_root[0] ||
+             strspn(s->disk_root, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                  "0123456789/=_.:-") != strlen(s->disk_root)))
+                return vgl_error_set(err, EINVAL,
+                                     "disk_root needs a disk and a value of [A-Za-z0-9/=_.:-]");
         return 0;
+}
+
+/* The cmdline, plus root= when booting a disk image. */
+static void render_cmdline(struct xml_out *o, const struct vgl_domain_spec *s)
+{
+        if (!s->disk_root) {
+                out_element(o, "    ", "cmdline", s->cmdline);
+                return;
+        }
+        out_printf(o, "    <cmdline>");
+        if (s->cmdline && s->cmdline[0]) {
+                out_escaped(o, s->cmdline);
+                out_printf(o, " ");
+        }
+        out_printf(o, "root=");
+        out_escaped(o, s->disk_root);
+        out_printf(o, "</cmdline>\n");
 }
 
 static void render_head(struct xml_out *o, const struct vgl_domain_spec *s)
@@ -173,7 +196,7 @@ static void render_head(struct xml_out *o, const struct vgl_domain_spec *s)
         out_printf(o, "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n");
         out_element(o, "    ", "kernel", s->kernel);
         out_element(o, "    ", "initrd", s->initrd);
-        out_element(o, "    ", "cmdline", s->cmdline);
+        render_cmdline(o, s);
         out_printf(o, "  </os>\n  <features><acpi/></features>\n");
         /* Under TCG the default qemu64 model has no RDRAND, so the guest's
          * random pool initialises only after seconds of boot and anything
@@ -207,6 +230,15 @@ static void render_devices(struct xml_out *o, const struct vgl_domain_spec *s)
         }
         out_printf(o, "/>\n      <target type='virtio' name='" VGL_AGENT_PORT_NAME "'/>\n"
                       "    </channel>\n");
+        if (s->disk) {
+                /* The overlay's header names its base and the base's format,
+                 * so libvirt follows the chain without probing. */
+                out_printf(o, "    <disk type='file' device='disk'>\n"
+                              "      <driver name='qemu' type='qcow2' discard='unmap'/>\n"
+                              "      <source file='");
+                out_escaped(o, s->disk);
+                out_printf(o, "'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n");
+        }
         if (s->network) {
                 out_printf(o, "    <interface type='network'>\n");
                 if (s->mac)

@@ -1,7 +1,8 @@
 /* Rendering the microVM domain XML.
  *
- * The microVM: q35, direct kernel boot with an initramfs, no disk, no NIC
- * (or one virtio NIC on a libvirt network when asked), a virtio-serial
+ * The microVM: q35, direct kernel boot with an initramfs, no disk (or one
+ * virtio-blk qcow2 disk, the overlay of a disk image, booted with root=), no
+ * NIC (or one virtio NIC on a libvirt network when asked), a virtio-serial
  * channel org.vigil.agent.0 for the agent, a virtio balloon, the serial
  * console to a log file, and the sandbox's record in <metadata> under the
  * vigil namespace. vCPUs above the first are hotpluggable, so enforcement
@@ -34,6 +35,9 @@ struct vgl_domain_spec {
         const char *record_json;  /* metadata: the sandbox record as JSON text, may be NULL */
         const char *network;      /* libvirt network for one virtio NIC, NULL: no NIC */
         const char *mac;          /* that NIC's MAC "52:54:00:xx:xx:xx", NULL: libvirt picks */
+        const char *disk;         /* qcow2 file for one virtio-blk disk (vda), NULL: no disk;
+                                     a sandbox's overlay (image.h), never a shared base */
+        const char *disk_root;    /* with disk: appended to cmdline as " root=VALUE", NULL: none */
 };
 
 /* Checks a sandbox id: 1..VGL_SANDBOX_ID_MAX characters of [A-Za-z0-9_.-]. */

@@ -266,12 +266,18 @@ int vm_boot(struct vm *vm, const char *id, const struct vgl_image *img, const ch
                 .console_log = vm->console_log,
                 .tier = "test",
         };
+
+        return vm_boot_spec(vm, &spec, raw, err);
+}
+
+int vm_boot_spec(struct vm *vm, const struct vgl_domain_spec *spec, bool raw, struct vgl_error *err)
+{
         struct open_args o = {vm, raw, err};
         _cleanup_free_ char *xml = NULL;
         int r;
 
         reset_state(vm);
-        r = vgl_domain_xml_render(&spec, &xml, err);
+        r = vgl_domain_xml_render(spec, &xml, err);
         if (r < 0)
                 return r;
         vm->t_create_ns = vm_now_ns();

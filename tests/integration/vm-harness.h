@@ -70,6 +70,12 @@ int vm_init(struct vm *vm, struct vgl_error *err);
 int vm_boot(struct vm *vm, const char *id, const struct vgl_image *img, const char *initrd,
             bool raw, struct vgl_error *err);
 
+/* The same from a domain spec of the caller's (a disk image's, say); its
+ * console_log should be vm->console_log for vm_dump_console. */
+struct vgl_domain_spec;
+int vm_boot_spec(struct vm *vm, const struct vgl_domain_spec *spec, bool raw,
+                 struct vgl_error *err);
+
 /* Closes the channel and destroys the domain (state dir and connection stay). */
 void vm_shutdown(struct vm *vm);
 

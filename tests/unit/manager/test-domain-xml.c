@@ -179,6 +179,58 @@ static void test_vcpus_and_nic(void **state)
         assert_null(strstr(xml, "<interface"));
 }
 
+/* A disk image sandbox: its overlay as a virtio-blk qcow2 disk, root= in the
+ * cmdline; libvirt's parser takes it. */
+static void test_disk(void **state)
+{
+        struct vgl_domain_spec s = base_spec();
+        struct vgl_error e = {};
+        _cleanup_free_ char *xml = NULL, *back = NULL;
+        _cleanup_virconn_ virConnectPtr c = NULL;
+        _cleanup_virdomain_ virDomainPtr d = NULL;
+
+        s.cmdline = "console=ttyS0 rw";
+        s.disk = "/state/t1/disk&.qcow2";
+        s.disk_root = "/dev/vda1";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), 0);
+        assert_non_null(strstr(xml, "<cmdline>console=ttyS0 rw root=/dev/vda1</cmdline>"));
+        assert_non_null(strstr(xml, "<driver name='qemu' type='qcow2' discard='unmap'/>"));
+        assert_non_null(strstr(xml, "<source file='/state/t1/disk&amp;.qcow2'/>"));
+        assert_non_null(strstr(xml, "<target dev='vda' bus='virtio'/>"));
+
+        vgl_virt_quiet_errors();
+        assert_int_equal(vgl_virt_open("test:///default", NULL, &c, &e), 0);
+        d = virDomainDefineXML(c, xml);
+        if (!d)
+                fail_msg("define failed: %s", virGetLastErrorMessage());
+        back = virDomainGetXMLDesc(d, 0);
+        assert_non_null(back);
+        assert_non_null(strstr(back, "root=/dev/vda1"));
+        assert_non_null(strstr(back, "dev='vda' bus='virtio'"));
+        vgl_virt_domain_discard(d);
+
+        free(xml);
+        xml = NULL;
+        s.cmdline = NULL;
+        s.disk_root = "UUID=1234-abcd";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), 0);
+        assert_non_null(strstr(xml, "<cmdline>root=UUID=1234-abcd</cmdline>"));
+        free(xml);
+        xml = NULL;
+        s.disk_root = "/dev/vda1 init=/bin/sh";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), -EINVAL);
+        assert_non_null(strstr(e.msg, "disk_root"));
+        s.disk_root = "/dev/vda1";
+        s.disk = "relative.qcow2";
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), -EINVAL);
+        s.disk = NULL;
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), -EINVAL);
+        s.disk_root = NULL;
+        assert_int_equal(vgl_domain_xml_render(&s, &xml, &e), 0);
+        assert_null(strstr(xml, "<disk"));
+        assert_null(strstr(xml, "root="));
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -186,6 +238,7 @@ int main(void)
                 cmocka_unit_test(test_render_escapes),
                 cmocka_unit_test(test_define_roundtrip),
                 cmocka_unit_test(test_vcpus_and_nic),
+                cmocka_unit_test(test_disk),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
