@@ -10,43 +10,6 @@
 #include "cleanup.h"
 #include "domain-xml.h"
 
-static void on_hello(struct vgl_agent *a, const struct vgl_hello *h, uint32_t v, void *u)
-{
-        struct vm *vm = u;
-
-        pthread_mutex_lock(&vm->lock);
-        vm->hello = true;
-        vm->t_hello_ns = vm_now_ns();
-        vm->h = *h;
-        vm->version = v;
-        pthread_cond_broadcast(&vm->cond);
-        pthread_mutex_unlock(&vm->lock);
-}
-
-static void on_closed(struct vgl_agent *a, const struct vgl_error *why, void *u)
-{
-        struct vm *vm = u;
-
-        pthread_mutex_lock(&vm->lock);
-        vm->closed = true;
-        pthread_cond_broadcast(&vm->cond);
-        pthread_mutex_unlock(&vm->lock);
-}
-
-static const struct vgl_agent_callbacks cbs = {.on_hello = on_hello, .on_closed = on_closed};
-
-struct open_args {
-        struct vm *vm;
-        struct vgl_error *err;
-};
-
-static int open_channel(void *u)
-{
-        struct open_args *o = u;
-
-        return vgl_agent_conn_open(o->vm->dom, &cbs, o->vm, &o->vm->ac, o->err);
-}
-
 int enf_vm_init(struct vm *vm, const char *uri, struct vgl_error *err)
 {
         const char *tmp = getenv("TMPDIR");
@@ -86,7 +49,6 @@ int enf_vm_boot(struct vm *vm, const char *prefix, const struct vgl_image *img,
                 .network = o->network,
                 .mac = o->mac,
         };
-        struct open_args oa = {vm, err};
         _cleanup_free_ char *xml = NULL;
         int r;
 
@@ -100,7 +62,7 @@ int enf_vm_boot(struct vm *vm, const char *prefix, const struct vgl_image *img,
         vm->t_create_done_ns = vm_now_ns();
         if (!vm->dom)
                 return vgl_virt_error(err, "creating the domain");
-        r = vgl_virt_loop_call(open_channel, &oa);
+        r = vm_open_agent(vm, err);
         if (r < 0)
                 return r;
         if (!vm_wait(vm, vm_pred_hello, NULL, timeout_s) || !vm->hello) {

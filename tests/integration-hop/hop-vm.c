@@ -10,68 +10,20 @@
 #include "cleanup.h"
 #include "domain-xml.h"
 
-/* The harness keeps its agent callbacks to itself; these set the same
- * fields that its waits (hello, exec, files) look at. */
-static void on_hello(struct vgl_agent *a, const struct vgl_hello *h, uint32_t v, void *u)
-{
-        struct vm *vm = u;
-
-        pthread_mutex_lock(&vm->lock);
-        vm->hello = true;
-        vm->t_hello_ns = vm_now_ns();
-        vm->h = *h;
-        vm->version = v;
-        pthread_cond_broadcast(&vm->cond);
-        pthread_mutex_unlock(&vm->lock);
-}
-
-static void on_closed(struct vgl_agent *a, const struct vgl_error *why, void *u)
-{
-        struct vm *vm = u;
-
-        pthread_mutex_lock(&vm->lock);
-        vm->closed = true;
-        pthread_cond_broadcast(&vm->cond);
-        pthread_mutex_unlock(&vm->lock);
-}
-
-static const struct vgl_agent_callbacks cbs = {.on_hello = on_hello, .on_closed = on_closed};
-
-struct open_args {
-        struct vm *vm;
-        struct vgl_error *err;
-};
-
-static int open_on_loop(void *u)
-{
-        struct open_args *o = u;
-
-        return vgl_agent_conn_open(o->vm->dom, &cbs, o->vm, &o->vm->ac, o->err);
-}
-
-static int drop_on_loop(void *u)
-{
-        struct vm *vm = u;
-
-        vm->ac = vgl_agent_conn_free(vm->ac);
-        return 0;
-}
-
 void hop_vm_drop_agent(struct vm *vm)
 {
-        vgl_virt_loop_call(drop_on_loop, vm);
+        vm_close_agent(vm);
 }
 
 static int open_and_wait(struct vm *vm, int wait_s, struct vgl_error *err)
 {
-        struct open_args o = {vm, err};
         int r;
 
         hop_vm_drop_agent(vm);
         pthread_mutex_lock(&vm->lock);
         vm->hello = vm->closed = false;
         pthread_mutex_unlock(&vm->lock);
-        r = vgl_virt_loop_call(open_on_loop, &o);
+        r = vm_open_agent(vm, err);
         if (r < 0)
                 return r;
         return vm_wait(vm, vm_pred_hello, NULL, wait_s) && vm->hello ? 0 : -ETIMEDOUT;

@@ -214,6 +214,18 @@ static int close_channel(void *u)
         return 0;
 }
 
+int vm_open_agent(struct vm *vm, struct vgl_error *err)
+{
+        struct open_args o = {vm, false, err};
+
+        return vgl_virt_loop_call(open_channel, &o);
+}
+
+void vm_close_agent(struct vm *vm)
+{
+        vgl_virt_loop_call(close_channel, vm);
+}
+
 /* ---- lifecycle ---- */
 
 int vm_init(struct vm *vm, struct vgl_error *err)

@@ -106,3 +106,9 @@ int vm_get(struct vm *vm, const char *path, uint64_t max_size, struct vm_file_re
 
 /* Prints the last lines of the console log to stderr (for failures). */
 void vm_dump_console(struct vm *vm);
+
+/* Opens the agent channel of an already running vm->dom with the harness's
+ * callbacks (on the event loop thread), for VMs booted or moved by other
+ * code; vm_close_agent closes it again. */
+int vm_open_agent(struct vm *vm, struct vgl_error *err);
+void vm_close_agent(struct vm *vm);
